@@ -71,3 +71,12 @@ public sealed record ConcatExpr(ImmutableArray<PlanExpr> Parts) : PlanExpr
 
     public override int GetHashCode() => Parts.Length;
 }
+
+/// <summary><c>env("NAME")</c>: read from the environment of the machine that runs the step.</summary>
+public sealed record EnvExpr(string Name) : PlanExpr;
+
+/// <summary>A pipeline parameter left open in sweep plans: each trial supplies its value.</summary>
+public sealed record ParamRefExpr(string Name) : PlanExpr;
+
+/// <summary>The values of <c>Value</c> across every instance of fan-out <c>FanOut</c>, as a list (what <c>let xs = for ...</c> yields).</summary>
+public sealed record GatherExpr(string FanOut, PlanExpr Value) : PlanExpr;

@@ -378,6 +378,11 @@ public static class PlanJson
             case StringValue s:
                 w.WriteStringValue(s.Value);
                 break;
+            case EnvValue e:
+                w.WriteStartObject();
+                w.WriteString("env", e.Name);
+                w.WriteEndObject();
+                break;
             case ListValue l:
                 w.WriteStartArray();
                 foreach (var item in l.Items)
@@ -465,6 +470,19 @@ public static class PlanJson
                     WriteExpr(w, f.Value);
                 }
 
+                w.WriteEndObject();
+                break;
+            case EnvExpr env:
+                w.WriteString("env", env.Name);
+                break;
+            case ParamRefExpr pr:
+                w.WriteString("param", pr.Name);
+                break;
+            case GatherExpr g:
+                w.WriteStartObject("gather");
+                w.WriteString("fan_out", g.FanOut);
+                w.WritePropertyName("value");
+                WriteExpr(w, g.Value);
                 w.WriteEndObject();
                 break;
             case ConcatExpr c:

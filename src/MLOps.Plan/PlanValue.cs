@@ -38,6 +38,12 @@ public sealed record FloatValue(double Value) : PlanValue
     public override string ToCommandText() => PlanNumbers.Format(Value);
 }
 
+/// <summary>A value read from the environment of the machine that runs the plan (target properties such as a URL).</summary>
+public sealed record EnvValue(string Name) : PlanValue
+{
+    public override string ToCommandText() => "{{env." + Name + "}}";
+}
+
 public sealed record StringValue(string Value) : PlanValue
 {
     public override string ToCommandText() => Value;
