@@ -1,6 +1,20 @@
+using System.CommandLine;
+using MLOps.Cli.Commands;
+
 namespace MLOps.Cli;
 
+/// <summary>The composition root: every command group is built by its own class under Commands/.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => CreateRoot().Parse(args).Invoke();
+
+    public static RootCommand CreateRoot()
+    {
+        var root = new RootCommand("mlpc: typed ML pipelines, sweeps and promotion policies.\n\nStart with:\n  mlpc check FILE.mlp     find every mistake before anything runs\n  mlpc build FILE.mlp     write the execution plan\n  mlpc run FILE.mlp       run it, tracked");
+        root.Subcommands.Add(CompilerCommands.Check());
+        root.Subcommands.Add(CompilerCommands.Build());
+        root.Subcommands.Add(CompilerCommands.Fmt());
+        root.Subcommands.Add(CompilerCommands.Graph());
+        return root;
+    }
 }
