@@ -30,9 +30,9 @@ public sealed class CompilerCommandTests
         File.WriteAllText(Path.Combine(dir, "broken.mlp"), Broken);
         var (code, _, stderr) = MlpcProcess.Run(dir, "check", "broken.mlp");
         Assert.Equal(1, code);
-        Assert.Contains("broken.mlp:2:20: error MLP2001: The name 'nmae' does not exist here. Did you mean 'name'?", stderr);
+        Assert.Contains("broken.mlp:2:17: error MLP2001: The name 'nmae' does not exist here. Did you mean 'name'?", stderr);
         Assert.Contains("broken.mlp:6:15: error MLP2003:", stderr);
-        Assert.Contains("                   ^^^^", stderr);
+        Assert.Contains("\n" + new string(' ', 18) + "^^^^\n", stderr);
         Assert.Contains("2 error(s), 0 warning(s)", stderr);
     }
 

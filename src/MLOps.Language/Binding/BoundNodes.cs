@@ -21,7 +21,7 @@ public sealed record BoundLocalRef(LocalSymbol Local, SourceSpan Span) : BoundEx
 public sealed record BoundInputRef(ParameterSymbol Input, SourceSpan Span) : BoundExpression(Input.Type, Span);
 
 /// <summary><c>${out.name}</c>: where a step writes an output.</summary>
-public sealed record BoundOutputPlace(ParameterSymbol Output, SourceSpan Span) : BoundExpression(Output.Type, Span);
+public sealed record BoundOutputPlace(ParameterSymbol Output, SourceSpan Span) : BoundExpression(PrimitiveType.Path, Span);
 
 /// <summary><c>env("NAME")</c>: resolved from the environment of the machine that runs the step.</summary>
 public sealed record BoundEnv(string Name, SourceSpan Span) : BoundExpression(PrimitiveType.String, Span);

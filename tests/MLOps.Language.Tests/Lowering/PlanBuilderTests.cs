@@ -23,7 +23,7 @@ public sealed class PlanBuilderTests
         var plan = Build(TestSources.Churn, new BuildOptions { Pipeline = "train" });
         Assert.Equal(["prepare", "fit", "evaluate"], plan.Nodes.Select(n => n.Id));
         var fit = plan.Nodes.Single(n => n.Id == "fit");
-        Assert.Equal(["prepare"], fit.DependsOn);
+        Assert.Equal(["prepare"], fit.DependsOn.ToArray());
         Assert.Equal("python3 train.py --data {{in.train}} --lr 0.001 --epochs 10 --out {{out.model}}", fit.Command);
         Assert.Equal(16L * 1024 * 1024 * 1024, fit.Resources.MemoryBytes);
         Assert.Equal(7200, fit.TimeoutSeconds);
@@ -39,9 +39,9 @@ public sealed class PlanBuilderTests
         var registration = Assert.Single(plan.Registrations);
         Assert.Equal("churn", registration.Model);
         Assert.IsType<OpExpr>(registration.Condition);
-        Assert.Equal(["evaluate", "fit"], registration.DependsOn);
+        Assert.Equal(["evaluate", "fit"], registration.DependsOn.ToArray());
         Assert.Single(plan.Policies);
-        Assert.Equal(["champion"], plan.Policies[0].ReadsAliases);
+        Assert.Equal(["champion"], plan.Policies[0].ReadsAliases.ToArray());
     }
 
     [Fact]
@@ -97,8 +97,8 @@ public sealed class PlanBuilderTests
         Assert.Equal(["lr", "epochs"], sweep.Space.Select(d => d.Param));
         Assert.True(sweep.Space[0].Log);
         Assert.Equal(3, sweep.Space[1].Choices.Length);
-        Assert.Equal(new PlanObjective("maximize", "metrics", ["auc"]), sweep.Objective with { Path = sweep.Objective.Path });
-        Assert.Equal(["auc"], sweep.Objective.Path);
+        Assert.Equal(("maximize", "metrics"), (sweep.Objective.Direction, sweep.Objective.Output));
+        Assert.Equal(["auc"], sweep.Objective.Path.ToArray());
         Assert.Equal("asha", sweep.Pruner!.Name);
         Assert.Equal(new PlanBudget(50, 4, null, null), sweep.Budget);
     }
@@ -131,7 +131,7 @@ public sealed class PlanBuilderTests
         Assert.Equal(new FanOutItemExpr(fanOut.Id, []), fit.Inputs.Single().Value);
         var pick = plan.Nodes.Single(n => n.Id == "pick");
         Assert.Equal(new GatherExpr(fanOut.Id, new OutputRefExpr("fit", "model", [])), pick.Inputs.Single().Value);
-        Assert.Equal(["fit"], pick.DependsOn);
+        Assert.Equal(["fit"], pick.DependsOn.ToArray());
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class PlanBuilderTests
         Assert.Null(plan.Nodes[0].Condition);
         Assert.Equal(new OutputRefExpr("check", "ok", ["good"]), plan.Nodes[2].Condition);
         Assert.Equal(new OpExpr("not", [new OutputRefExpr("check", "ok", ["good"])]), plan.Nodes[3].Condition);
-        Assert.Equal(["check"], plan.Nodes[3].DependsOn);
+        Assert.Equal(["check"], plan.Nodes[3].DependsOn.ToArray());
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class PlanBuilderTests
         Assert.Equal("python3 'my file'\\''s.py' {{out.out}}", plan.Nodes.Single().Command);
         var other = Build(PythonStub + "pipeline p() {\n  script(file: \"other.py\")\n}\n");
         Assert.NotEqual(plan.Nodes.Single().Cache.DefinitionDigest, other.Nodes.Single().Cache.DefinitionDigest);
-        Assert.Equal(["inputs.file"], plan.Nodes.Single().Cache.Inputs);
+        Assert.Equal(["inputs.file"], plan.Nodes.Single().Cache.Inputs.ToArray());
     }
 
     [Fact]
