@@ -34,7 +34,7 @@ sweepDecl    : SWEEP name OVER qualifiedName LBRACE sweepMember* RBRACE;
 policyDecl   : POLICY name FOR MODEL STRING LBRACE policyMember* RBRACE;
 
 parameterList : LPAREN (parameter (COMMA parameter)* COMMA?)? RPAREN;
-parameter     : name COLON typeRef (ASSIGN expression)?;
+parameter     : memberName COLON typeRef (ASSIGN expression)?;
 
 typeRef
     : typeRef QUESTION                                            # optionalType
@@ -44,7 +44,7 @@ typeRef
 fieldType : name COLON typeRef;
 
 propertyBlock : LBRACE (property (COMMA | SEMI)?)* RBRACE;
-property      : name ASSIGN propertyValue;
+property      : memberName ASSIGN propertyValue;
 propertyValue
     : name recordLiteral                 # constructorValue
     | direction=(MAXIMIZE | MINIMIZE) expression # objectiveValue
@@ -120,6 +120,14 @@ recordField   : (name | STRING) COLON expression;
 aliasRef      : AT name;
 
 qualifiedName : name (DOT name)*;
+
+// Parameters and properties cannot be named like the declarations that start a new block, so
+// a missing '}' or ')' is reported where it is missing instead of swallowing the next declaration.
+memberName
+    : IDENT | AS | OVER | MODEL | WITH | APPROVAL | FROM | ON | PASS | FAIL
+    | ALIAS | TAG | NOTIFY | MAXIMIZE | MINIMIZE | TYPE | ARTIFACT | PARAM | TARGET
+    | REQUIRE | YIELD
+    ;
 
 // Soft keywords: reserved only where the grammar needs them, names everywhere else.
 name

@@ -384,7 +384,7 @@ internal sealed partial class Binder
             : operand.Type.IsNumeric || operand.Type == PrimitiveType.Duration;
         if (!ok)
         {
-            diagnostics.Report(DiagnosticCatalog.InvalidOperands, u.Span, u.Operator == UnaryOperator.Not ? "not" : "-", operand.Type.Display, "nothing");
+            diagnostics.Report(DiagnosticCatalog.TypeMismatch, u.Operand.Span, u.Operator == UnaryOperator.Not ? "bool" : "int, float or duration", operand.Type.Display);
             return new BoundError(u.Span);
         }
 

@@ -20,7 +20,8 @@ internal sealed partial class Binder
     private readonly DiagnosticBag diagnostics;
     private readonly Dictionary<ModuleSymbol, Scope> moduleScopes = [];
     private readonly Dictionary<TypeDeclarationSyntax, TypeSymbol> typeDeclarations = [];
-    private readonly HashSet<TypeSymbol> resolvingTypes = [];
+    private readonly List<TypeSymbol> resolvingTypes = [];
+    private readonly HashSet<TypeSymbol> resolvedTypes = [];
     private readonly Dictionary<string, EnumType> enumsByName = new(System.StringComparer.Ordinal);
 
     public Binder(IReadOnlyList<ModuleSymbol> modules, ModuleSymbol entry, SemanticModel model, DiagnosticBag diagnostics)
@@ -213,16 +214,26 @@ internal sealed partial class Binder
 
     private MlpType ResolveTypeSymbol(TypeSymbol symbol)
     {
-        if (symbol.Declaration is not TypeDeclarationSyntax decl || !symbol.Type.IsError)
+        if (symbol.Declaration is not TypeDeclarationSyntax decl || resolvedTypes.Contains(symbol))
         {
             return symbol.Type;
         }
 
-        if (!resolvingTypes.Add(symbol))
+        var cycleStart = resolvingTypes.IndexOf(symbol);
+        if (cycleStart >= 0)
         {
-            diagnostics.Report(DiagnosticCatalog.UnknownType, decl.Name.Span, decl.Name.Text + "' refers to itself; '" + decl.Name.Text);
+            // Reported once, at the declaration where the cycle was entered; the others stay silent.
+            var chain = string.Join(" -> ", resolvingTypes.Skip(cycleStart).Select(t => t.Name).Concat([symbol.Name]));
+            diagnostics.Report(DiagnosticCatalog.TypeCycle, decl.Name.Span, decl.Name.Text, chain);
+            foreach (var t in resolvingTypes.Skip(cycleStart))
+            {
+                resolvedTypes.Add(t);
+            }
+
             return ErrorType.Instance;
         }
+
+        resolvingTypes.Add(symbol);
 
         var module = modules.First(m => m.Declarations.Contains(symbol));
         var type = BindType(decl.Type, module);
@@ -231,9 +242,13 @@ internal sealed partial class Binder
             type = r with { Name = decl.Name.Text };
         }
 
-        symbol.Type = type;
         resolvingTypes.Remove(symbol);
-        return type;
+        if (resolvedTypes.Add(symbol))
+        {
+            symbol.Type = type;
+        }
+
+        return symbol.Type;
     }
 
     private MlpType BindType(TypeSyntax syntax, ModuleSymbol module)

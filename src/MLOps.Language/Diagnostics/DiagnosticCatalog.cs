@@ -47,6 +47,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor WrongArgumentCount = new("MLP2020", Error, "Wrong number of arguments", "'{0}' takes {1} argument(s) but {2} were given.");
     public static readonly DiagnosticDescriptor UnknownParameterOverride = new("MLP2021", Error, "Unknown parameter", "There is no parameter '{0}' to set with --param.");
     public static readonly DiagnosticDescriptor InvalidParameterValue = new("MLP2022", Error, "Invalid parameter value", "'{0}' is not a valid value for '{1}' of type '{2}': {3}.");
+    public static readonly DiagnosticDescriptor TypeCycle = new("MLP2024", Error, "Type cycle", "The type '{0}' is defined in terms of itself: {1}.");
     public static readonly DiagnosticDescriptor NotAType = new("MLP2023", Error, "Not a type", "'{0}' is a {1}, not a type.");
 
     // Pipelines and the DAG
@@ -61,7 +62,6 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor NoEntryPoint = new("MLP3009", Error, "No pipeline to build", "{0}");
     public static readonly DiagnosticDescriptor UnreachableCode = new("MLP3010", Warning, "Unreachable code", "Statements after 'return' never run.");
     public static readonly DiagnosticDescriptor MissingReturnField = new("MLP3011", Error, "Missing output", "The return value lacks the declared output '{0}'.");
-    public static readonly DiagnosticDescriptor OutputNotWritten = new("MLP3012", Error, "Output not in command", "The step '{0}' never writes its output '{1}': use ${{out.{1}}} in 'run'.");
 
     // Sweeps
     public static readonly DiagnosticDescriptor UnknownSweepParameter = new("MLP4001", Error, "Not a pipeline parameter", "The pipeline '{0}' has no parameter '{1}' to sweep.");

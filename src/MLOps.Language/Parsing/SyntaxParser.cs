@@ -170,6 +170,13 @@ public static class SyntaxParser
             MlpLexer.STEP, MlpLexer.PIPELINE, MlpLexer.SWEEP, MlpLexer.POLICY,
         ];
 
+        /// <summary>Never delete a token that starts a declaration: it is where the next declaration begins.</summary>
+        protected override IToken? SingleTokenDeletion(Parser recognizer)
+        {
+            var next = ((ITokenStream)recognizer.InputStream).LA(1);
+            return System.Array.IndexOf(DeclarationStarts, next) >= 0 ? null : base.SingleTokenDeletion(recognizer);
+        }
+
         protected override Antlr4.Runtime.Misc.IntervalSet GetErrorRecoverySet(Parser recognizer)
         {
             var set = base.GetErrorRecoverySet(recognizer);

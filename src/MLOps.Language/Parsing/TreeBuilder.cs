@@ -39,7 +39,11 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
 
     private static bool IsMissing(IToken? token) => token is null || token.StartIndex < 0 || token.TokenIndex < 0;
 
-    private NameSyntax Name(NameContext? ctx, ParserRuleContext? fallback = null)
+    private NameSyntax MemberName(MemberNameContext? ctx, ParserRuleContext? fallback = null) => NameOf(ctx, fallback);
+
+    private NameSyntax Name(NameContext? ctx, ParserRuleContext? fallback = null) => NameOf(ctx, fallback);
+
+    private NameSyntax NameOf(ParserRuleContext? ctx, ParserRuleContext? fallback)
     {
         if (ctx is null || ctx.exception is not null && ctx.Start is null || IsMissing(ctx.Start) || ctx.ChildCount == 0)
         {
@@ -88,7 +92,7 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
     }
 
     private ImmutableArray<ParameterSyntax> Parameters(ParameterListContext? ctx) =>
-        ctx is null ? [] : [.. ctx.parameter().Select(p => new ParameterSyntax(Name(p.name(), p), Type(p.typeRef(), p), p.expression() is { } d ? Expression(d, Span(p)) : null, Span(p)))];
+        ctx is null ? [] : [.. ctx.parameter().Select(p => new ParameterSyntax(MemberName(p.memberName(), p), Type(p.typeRef(), p), p.expression() is { } d ? Expression(d, Span(p)) : null, Span(p)))];
 
     private TypeSyntax Type(TypeRefContext? ctx, ParserRuleContext parent)
     {
@@ -120,7 +124,7 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
             PlainValueContext p => Expression(p.expression(), span),
             _ => new MissingExpressionSyntax(EndOf(ctx)),
         };
-        return new PropertySyntax(Name(ctx.name(), ctx), value, span);
+        return new PropertySyntax(MemberName(ctx.memberName(), ctx), value, span);
     }
 
     private SourceSpan EndOf(ParserRuleContext ctx)

@@ -56,7 +56,7 @@ internal partial class MlpParser : Parser {
 		RULE_forExpression = 23, RULE_sweepMember = 24, RULE_policyMember = 25, 
 		RULE_action = 26, RULE_expression = 27, RULE_argument = 28, RULE_primary = 29, 
 		RULE_recordLiteral = 30, RULE_recordField = 31, RULE_aliasRef = 32, RULE_qualifiedName = 33, 
-		RULE_name = 34;
+		RULE_memberName = 34, RULE_name = 35;
 	public static readonly string[] ruleNames = {
 		"compilationUnit", "standaloneExpression", "declaration", "importDecl", 
 		"typeDecl", "enumDecl", "artifactDecl", "paramDecl", "targetDecl", "stepDecl", 
@@ -64,7 +64,7 @@ internal partial class MlpParser : Parser {
 		"typeRef", "fieldType", "propertyBlock", "property", "propertyValue", 
 		"block", "statement", "ifStatement", "forExpression", "sweepMember", "policyMember", 
 		"action", "expression", "argument", "primary", "recordLiteral", "recordField", 
-		"aliasRef", "qualifiedName", "name"
+		"aliasRef", "qualifiedName", "memberName", "name"
 	};
 
 	private static readonly string[] _LiteralNames = {
@@ -146,21 +146,21 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 73;
+			State = 75;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 6138L) != 0)) {
 				{
 				{
-				State = 70;
+				State = 72;
 				declaration();
 				}
 				}
-				State = 75;
+				State = 77;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 76;
+			State = 78;
 			Match(Eof);
 			}
 		}
@@ -194,9 +194,9 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 78;
+			State = 80;
 			expression(0);
-			State = 79;
+			State = 81;
 			Match(Eof);
 			}
 		}
@@ -254,76 +254,76 @@ internal partial class MlpParser : Parser {
 		DeclarationContext _localctx = new DeclarationContext(Context, State);
 		EnterRule(_localctx, 4, RULE_declaration);
 		try {
-			State = 91;
+			State = 93;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case IMPORT:
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 81;
+				State = 83;
 				importDecl();
 				}
 				break;
 			case TYPE:
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 82;
+				State = 84;
 				typeDecl();
 				}
 				break;
 			case ENUM:
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 83;
+				State = 85;
 				enumDecl();
 				}
 				break;
 			case ARTIFACT:
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 84;
+				State = 86;
 				artifactDecl();
 				}
 				break;
 			case PARAM:
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 85;
+				State = 87;
 				paramDecl();
 				}
 				break;
 			case TARGET:
 				EnterOuterAlt(_localctx, 6);
 				{
-				State = 86;
+				State = 88;
 				targetDecl();
 				}
 				break;
 			case STEP:
 				EnterOuterAlt(_localctx, 7);
 				{
-				State = 87;
+				State = 89;
 				stepDecl();
 				}
 				break;
 			case PIPELINE:
 				EnterOuterAlt(_localctx, 8);
 				{
-				State = 88;
+				State = 90;
 				pipelineDecl();
 				}
 				break;
 			case SWEEP:
 				EnterOuterAlt(_localctx, 9);
 				{
-				State = 89;
+				State = 91;
 				sweepDecl();
 				}
 				break;
 			case POLICY:
 				EnterOuterAlt(_localctx, 10);
 				{
-				State = 90;
+				State = 92;
 				policyDecl();
 				}
 				break;
@@ -365,28 +365,28 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 93;
+			State = 95;
 			Match(IMPORT);
-			State = 94;
+			State = 96;
 			Match(STRING);
-			State = 97;
+			State = 99;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==AS) {
 				{
-				State = 95;
+				State = 97;
 				Match(AS);
-				State = 96;
+				State = 98;
 				name();
 				}
 			}
 
-			State = 100;
+			State = 102;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==SEMI) {
 				{
-				State = 99;
+				State = 101;
 				Match(SEMI);
 				}
 			}
@@ -429,20 +429,20 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 102;
-			Match(TYPE);
-			State = 103;
-			name();
 			State = 104;
-			Match(ASSIGN);
+			Match(TYPE);
 			State = 105;
-			typeRef(0);
+			name();
+			State = 106;
+			Match(ASSIGN);
 			State = 107;
+			typeRef(0);
+			State = 109;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==SEMI) {
 				{
-				State = 106;
+				State = 108;
 				Match(SEMI);
 				}
 			}
@@ -490,43 +490,43 @@ internal partial class MlpParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 109;
-			Match(ENUM);
-			State = 110;
-			name();
 			State = 111;
+			Match(ENUM);
+			State = 112;
+			name();
+			State = 113;
 			Match(LBRACE);
-			State = 123;
+			State = 125;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920925676L) != 0)) {
 				{
-				State = 112;
+				State = 114;
 				name();
-				State = 117;
+				State = 119;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,5,Context);
 				while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 					if ( _alt==1 ) {
 						{
 						{
-						State = 113;
+						State = 115;
 						Match(COMMA);
-						State = 114;
+						State = 116;
 						name();
 						}
 						} 
 					}
-					State = 119;
+					State = 121;
 					ErrorHandler.Sync(this);
 					_alt = Interpreter.AdaptivePredict(TokenStream,5,Context);
 				}
-				State = 121;
+				State = 123;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==COMMA) {
 					{
-					State = 120;
+					State = 122;
 					Match(COMMA);
 					}
 				}
@@ -534,7 +534,7 @@ internal partial class MlpParser : Parser {
 				}
 			}
 
-			State = 125;
+			State = 127;
 			Match(RBRACE);
 			}
 		}
@@ -570,16 +570,16 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 127;
+			State = 129;
 			Match(ARTIFACT);
-			State = 128;
-			name();
 			State = 130;
+			name();
+			State = 132;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==SEMI) {
 				{
-				State = 129;
+				State = 131;
 				Match(SEMI);
 				}
 			}
@@ -626,32 +626,32 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 132;
-			Match(PARAM);
-			State = 133;
-			name();
 			State = 134;
-			Match(COLON);
+			Match(PARAM);
 			State = 135;
+			name();
+			State = 136;
+			Match(COLON);
+			State = 137;
 			typeRef(0);
-			State = 138;
+			State = 140;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==ASSIGN) {
 				{
-				State = 136;
+				State = 138;
 				Match(ASSIGN);
-				State = 137;
+				State = 139;
 				expression(0);
 				}
 			}
 
-			State = 141;
+			State = 143;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==SEMI) {
 				{
-				State = 140;
+				State = 142;
 				Match(SEMI);
 				}
 			}
@@ -695,15 +695,15 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 143;
-			Match(TARGET);
-			State = 144;
-			name();
 			State = 145;
-			Match(ASSIGN);
+			Match(TARGET);
 			State = 146;
 			name();
 			State = 147;
+			Match(ASSIGN);
+			State = 148;
+			name();
+			State = 149;
 			propertyBlock();
 			}
 		}
@@ -748,25 +748,25 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 149;
-			Match(STEP);
-			State = 150;
-			name();
 			State = 151;
+			Match(STEP);
+			State = 152;
+			name();
+			State = 153;
 			parameterList();
-			State = 154;
+			State = 156;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==ARROW) {
 				{
-				State = 152;
+				State = 154;
 				Match(ARROW);
-				State = 153;
+				State = 155;
 				parameterList();
 				}
 			}
 
-			State = 156;
+			State = 158;
 			propertyBlock();
 			}
 		}
@@ -811,25 +811,25 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 158;
-			Match(PIPELINE);
-			State = 159;
-			name();
 			State = 160;
+			Match(PIPELINE);
+			State = 161;
+			name();
+			State = 162;
 			parameterList();
-			State = 163;
+			State = 165;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==ARROW) {
 				{
-				State = 161;
+				State = 163;
 				Match(ARROW);
-				State = 162;
+				State = 164;
 				parameterList();
 				}
 			}
 
-			State = 165;
+			State = 167;
 			block();
 			}
 		}
@@ -876,31 +876,31 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 167;
-			Match(SWEEP);
-			State = 168;
-			name();
 			State = 169;
-			Match(OVER);
+			Match(SWEEP);
 			State = 170;
-			qualifiedName();
+			name();
 			State = 171;
+			Match(OVER);
+			State = 172;
+			qualifiedName();
+			State = 173;
 			Match(LBRACE);
-			State = 175;
+			State = 177;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920925676L) != 0)) {
 				{
 				{
-				State = 172;
+				State = 174;
 				sweepMember();
 				}
 				}
-				State = 177;
+				State = 179;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 178;
+			State = 180;
 			Match(RBRACE);
 			}
 		}
@@ -946,33 +946,33 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 180;
-			Match(POLICY);
-			State = 181;
-			name();
 			State = 182;
-			Match(FOR);
+			Match(POLICY);
 			State = 183;
-			Match(MODEL);
+			name();
 			State = 184;
-			Match(STRING);
+			Match(FOR);
 			State = 185;
+			Match(MODEL);
+			State = 186;
+			Match(STRING);
+			State = 187;
 			Match(LBRACE);
-			State = 189;
+			State = 191;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while (_la==REQUIRE || _la==ON) {
 				{
 				{
-				State = 186;
+				State = 188;
 				policyMember();
 				}
 				}
-				State = 191;
+				State = 193;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 192;
+			State = 194;
 			Match(RBRACE);
 			}
 		}
@@ -1016,39 +1016,39 @@ internal partial class MlpParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 194;
+			State = 196;
 			Match(LPAREN);
-			State = 206;
+			State = 208;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
-			if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920925676L) != 0)) {
+			if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920919788L) != 0)) {
 				{
-				State = 195;
+				State = 197;
 				parameter();
-				State = 200;
+				State = 202;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,15,Context);
 				while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 					if ( _alt==1 ) {
 						{
 						{
-						State = 196;
+						State = 198;
 						Match(COMMA);
-						State = 197;
+						State = 199;
 						parameter();
 						}
 						} 
 					}
-					State = 202;
+					State = 204;
 					ErrorHandler.Sync(this);
 					_alt = Interpreter.AdaptivePredict(TokenStream,15,Context);
 				}
-				State = 204;
+				State = 206;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==COMMA) {
 					{
-					State = 203;
+					State = 205;
 					Match(COMMA);
 					}
 				}
@@ -1056,7 +1056,7 @@ internal partial class MlpParser : Parser {
 				}
 			}
 
-			State = 208;
+			State = 210;
 			Match(RPAREN);
 			}
 		}
@@ -1072,8 +1072,8 @@ internal partial class MlpParser : Parser {
 	}
 
 	public partial class ParameterContext : ParserRuleContext {
-		[System.Diagnostics.DebuggerNonUserCode] public NameContext name() {
-			return GetRuleContext<NameContext>(0);
+		[System.Diagnostics.DebuggerNonUserCode] public MemberNameContext memberName() {
+			return GetRuleContext<MemberNameContext>(0);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode COLON() { return GetToken(MlpParser.COLON, 0); }
 		[System.Diagnostics.DebuggerNonUserCode] public TypeRefContext typeRef() {
@@ -1098,20 +1098,20 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 210;
-			name();
-			State = 211;
-			Match(COLON);
 			State = 212;
+			memberName();
+			State = 213;
+			Match(COLON);
+			State = 214;
 			typeRef(0);
-			State = 215;
+			State = 217;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==ASSIGN) {
 				{
-				State = 213;
+				State = 215;
 				Match(ASSIGN);
-				State = 214;
+				State = 216;
 				expression(0);
 				}
 			}
@@ -1199,7 +1199,7 @@ internal partial class MlpParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 247;
+			State = 249;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case AS:
@@ -1232,34 +1232,34 @@ internal partial class MlpParser : Parser {
 				Context = _localctx;
 				_prevctx = _localctx;
 
-				State = 218;
+				State = 220;
 				qualifiedName();
-				State = 230;
+				State = 232;
 				ErrorHandler.Sync(this);
 				switch ( Interpreter.AdaptivePredict(TokenStream,20,Context) ) {
 				case 1:
 					{
-					State = 219;
+					State = 221;
 					Match(LT);
-					State = 220;
+					State = 222;
 					typeRef(0);
-					State = 225;
+					State = 227;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					while (_la==COMMA) {
 						{
 						{
-						State = 221;
+						State = 223;
 						Match(COMMA);
-						State = 222;
+						State = 224;
 						typeRef(0);
 						}
 						}
-						State = 227;
+						State = 229;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 					}
-					State = 228;
+					State = 230;
 					Match(GT);
 					}
 					break;
@@ -1271,39 +1271,39 @@ internal partial class MlpParser : Parser {
 				_localctx = new RecordTypeContext(_localctx);
 				Context = _localctx;
 				_prevctx = _localctx;
-				State = 232;
+				State = 234;
 				Match(LBRACE);
-				State = 244;
+				State = 246;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920925676L) != 0)) {
 					{
-					State = 233;
+					State = 235;
 					fieldType();
-					State = 238;
+					State = 240;
 					ErrorHandler.Sync(this);
 					_alt = Interpreter.AdaptivePredict(TokenStream,21,Context);
 					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 						if ( _alt==1 ) {
 							{
 							{
-							State = 234;
+							State = 236;
 							Match(COMMA);
-							State = 235;
+							State = 237;
 							fieldType();
 							}
 							} 
 						}
-						State = 240;
+						State = 242;
 						ErrorHandler.Sync(this);
 						_alt = Interpreter.AdaptivePredict(TokenStream,21,Context);
 					}
-					State = 242;
+					State = 244;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					if (_la==COMMA) {
 						{
-						State = 241;
+						State = 243;
 						Match(COMMA);
 						}
 					}
@@ -1311,7 +1311,7 @@ internal partial class MlpParser : Parser {
 					}
 				}
 
-				State = 246;
+				State = 248;
 				Match(RBRACE);
 				}
 				break;
@@ -1319,7 +1319,7 @@ internal partial class MlpParser : Parser {
 				throw new NoViableAltException(this);
 			}
 			Context.Stop = TokenStream.LT(-1);
-			State = 253;
+			State = 255;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,25,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
@@ -1331,14 +1331,14 @@ internal partial class MlpParser : Parser {
 					{
 					_localctx = new OptionalTypeContext(new TypeRefContext(_parentctx, _parentState));
 					PushNewRecursionContext(_localctx, _startState, RULE_typeRef);
-					State = 249;
+					State = 251;
 					if (!(Precpred(Context, 3))) throw new FailedPredicateException(this, "Precpred(Context, 3)");
-					State = 250;
+					State = 252;
 					Match(QUESTION);
 					}
 					} 
 				}
-				State = 255;
+				State = 257;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,25,Context);
 			}
@@ -1377,11 +1377,11 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 256;
-			name();
-			State = 257;
-			Match(COLON);
 			State = 258;
+			name();
+			State = 259;
+			Match(COLON);
+			State = 260;
 			typeRef(0);
 			}
 		}
@@ -1428,22 +1428,22 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 260;
+			State = 262;
 			Match(LBRACE);
-			State = 267;
+			State = 269;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
-			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920925676L) != 0)) {
+			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920919788L) != 0)) {
 				{
 				{
-				State = 261;
-				property();
 				State = 263;
+				property();
+				State = 265;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==COMMA || _la==SEMI) {
 					{
-					State = 262;
+					State = 264;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==SEMI) ) {
 					ErrorHandler.RecoverInline(this);
@@ -1457,11 +1457,11 @@ internal partial class MlpParser : Parser {
 
 				}
 				}
-				State = 269;
+				State = 271;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 270;
+			State = 272;
 			Match(RBRACE);
 			}
 		}
@@ -1477,8 +1477,8 @@ internal partial class MlpParser : Parser {
 	}
 
 	public partial class PropertyContext : ParserRuleContext {
-		[System.Diagnostics.DebuggerNonUserCode] public NameContext name() {
-			return GetRuleContext<NameContext>(0);
+		[System.Diagnostics.DebuggerNonUserCode] public MemberNameContext memberName() {
+			return GetRuleContext<MemberNameContext>(0);
 		}
 		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ASSIGN() { return GetToken(MlpParser.ASSIGN, 0); }
 		[System.Diagnostics.DebuggerNonUserCode] public PropertyValueContext propertyValue() {
@@ -1498,11 +1498,11 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 272;
-			name();
-			State = 273;
-			Match(ASSIGN);
 			State = 274;
+			memberName();
+			State = 275;
+			Match(ASSIGN);
+			State = 276;
 			propertyValue();
 			}
 		}
@@ -1560,16 +1560,16 @@ internal partial class MlpParser : Parser {
 		EnterRule(_localctx, 38, RULE_propertyValue);
 		int _la;
 		try {
-			State = 282;
+			State = 284;
 			ErrorHandler.Sync(this);
 			switch ( Interpreter.AdaptivePredict(TokenStream,28,Context) ) {
 			case 1:
 				_localctx = new ConstructorValueContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 276;
+				State = 278;
 				name();
-				State = 277;
+				State = 279;
 				recordLiteral();
 				}
 				break;
@@ -1577,7 +1577,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new ObjectiveValueContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 279;
+				State = 281;
 				((ObjectiveValueContext)_localctx).direction = TokenStream.LT(1);
 				_la = TokenStream.LA(1);
 				if ( !(_la==MAXIMIZE || _la==MINIMIZE) ) {
@@ -1587,7 +1587,7 @@ internal partial class MlpParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 280;
+				State = 282;
 				expression(0);
 				}
 				break;
@@ -1595,7 +1595,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new PlainValueContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 281;
+				State = 283;
 				expression(0);
 				}
 				break;
@@ -1636,23 +1636,23 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 284;
+			State = 286;
 			Match(LBRACE);
-			State = 288;
+			State = 290;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			while ((((_la) & ~0x3f) == 0 && ((1L << _la) & -8935036519904051220L) != 0) || ((((_la - 64)) & ~0x3f) == 0 && ((1L << (_la - 64)) & 21L) != 0)) {
 				{
 				{
-				State = 285;
+				State = 287;
 				statement();
 				}
 				}
-				State = 290;
+				State = 292;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 			}
-			State = 291;
+			State = 293;
 			Match(RBRACE);
 			}
 		}
@@ -1764,25 +1764,25 @@ internal partial class MlpParser : Parser {
 		EnterRule(_localctx, 42, RULE_statement);
 		int _la;
 		try {
-			State = 342;
+			State = 344;
 			ErrorHandler.Sync(this);
 			switch ( Interpreter.AdaptivePredict(TokenStream,40,Context) ) {
 			case 1:
 				_localctx = new LetStatementContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 293;
-				Match(LET);
-				State = 294;
-				name();
 				State = 295;
+				Match(LET);
+				State = 296;
+				name();
+				State = 297;
 				Match(ASSIGN);
-				State = 298;
+				State = 300;
 				ErrorHandler.Sync(this);
 				switch (TokenStream.LA(1)) {
 				case FOR:
 					{
-					State = 296;
+					State = 298;
 					forExpression();
 					}
 					break;
@@ -1826,19 +1826,19 @@ internal partial class MlpParser : Parser {
 				case LBRACE:
 				case LBRACK:
 					{
-					State = 297;
+					State = 299;
 					expression(0);
 					}
 					break;
 				default:
 					throw new NoViableAltException(this);
 				}
-				State = 301;
+				State = 303;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 300;
+					State = 302;
 					Match(SEMI);
 					}
 				}
@@ -1849,31 +1849,31 @@ internal partial class MlpParser : Parser {
 				_localctx = new IfStatementAltContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 303;
-				Match(IF);
-				State = 304;
-				expression(0);
 				State = 305;
+				Match(IF);
+				State = 306;
+				expression(0);
+				State = 307;
 				block();
-				State = 311;
+				State = 313;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==ELSE) {
 					{
-					State = 306;
+					State = 308;
 					Match(ELSE);
-					State = 309;
+					State = 311;
 					ErrorHandler.Sync(this);
 					switch (TokenStream.LA(1)) {
 					case LBRACE:
 						{
-						State = 307;
+						State = 309;
 						block();
 						}
 						break;
 					case IF:
 						{
-						State = 308;
+						State = 310;
 						ifStatement();
 						}
 						break;
@@ -1889,14 +1889,14 @@ internal partial class MlpParser : Parser {
 				_localctx = new ForStatementContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 313;
-				forExpression();
 				State = 315;
+				forExpression();
+				State = 317;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 314;
+					State = 316;
 					Match(SEMI);
 					}
 				}
@@ -1907,32 +1907,32 @@ internal partial class MlpParser : Parser {
 				_localctx = new RegisterStatementContext(_localctx);
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 317;
-				Match(REGISTER);
-				State = 318;
-				expression(0);
 				State = 319;
-				Match(AS);
+				Match(REGISTER);
 				State = 320;
 				expression(0);
-				State = 323;
+				State = 321;
+				Match(AS);
+				State = 322;
+				expression(0);
+				State = 325;
 				ErrorHandler.Sync(this);
 				switch ( Interpreter.AdaptivePredict(TokenStream,35,Context) ) {
 				case 1:
 					{
-					State = 321;
+					State = 323;
 					Match(WITH);
-					State = 322;
+					State = 324;
 					recordLiteral();
 					}
 					break;
 				}
-				State = 326;
+				State = 328;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 325;
+					State = 327;
 					Match(SEMI);
 					}
 				}
@@ -1943,16 +1943,16 @@ internal partial class MlpParser : Parser {
 				_localctx = new ReturnStatementContext(_localctx);
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 328;
+				State = 330;
 				Match(RETURN);
-				State = 329;
-				expression(0);
 				State = 331;
+				expression(0);
+				State = 333;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 330;
+					State = 332;
 					Match(SEMI);
 					}
 				}
@@ -1963,16 +1963,16 @@ internal partial class MlpParser : Parser {
 				_localctx = new YieldStatementContext(_localctx);
 				EnterOuterAlt(_localctx, 6);
 				{
-				State = 333;
+				State = 335;
 				Match(YIELD);
-				State = 334;
-				expression(0);
 				State = 336;
+				expression(0);
+				State = 338;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 335;
+					State = 337;
 					Match(SEMI);
 					}
 				}
@@ -1983,14 +1983,14 @@ internal partial class MlpParser : Parser {
 				_localctx = new ExpressionStatementContext(_localctx);
 				EnterOuterAlt(_localctx, 7);
 				{
-				State = 338;
-				expression(0);
 				State = 340;
+				expression(0);
+				State = 342;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 339;
+					State = 341;
 					Match(SEMI);
 					}
 				}
@@ -2040,31 +2040,31 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 344;
-			Match(IF);
-			State = 345;
-			expression(0);
 			State = 346;
+			Match(IF);
+			State = 347;
+			expression(0);
+			State = 348;
 			block();
-			State = 352;
+			State = 354;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if (_la==ELSE) {
 				{
-				State = 347;
+				State = 349;
 				Match(ELSE);
-				State = 350;
+				State = 352;
 				ErrorHandler.Sync(this);
 				switch (TokenStream.LA(1)) {
 				case LBRACE:
 					{
-					State = 348;
+					State = 350;
 					block();
 					}
 					break;
 				case IF:
 					{
-					State = 349;
+					State = 351;
 					ifStatement();
 					}
 					break;
@@ -2113,15 +2113,15 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 354;
-			Match(FOR);
-			State = 355;
-			name();
 			State = 356;
-			Match(IN);
+			Match(FOR);
 			State = 357;
-			expression(0);
+			name();
 			State = 358;
+			Match(IN);
+			State = 359;
+			expression(0);
+			State = 360;
 			block();
 			}
 		}
@@ -2175,25 +2175,25 @@ internal partial class MlpParser : Parser {
 		EnterRule(_localctx, 48, RULE_sweepMember);
 		int _la;
 		try {
-			State = 370;
+			State = 372;
 			ErrorHandler.Sync(this);
 			switch ( Interpreter.AdaptivePredict(TokenStream,45,Context) ) {
 			case 1:
 				_localctx = new DimensionContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 360;
-				name();
-				State = 361;
-				Match(TILDE);
 				State = 362;
-				expression(0);
+				name();
+				State = 363;
+				Match(TILDE);
 				State = 364;
+				expression(0);
+				State = 366;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==COMMA || _la==SEMI) {
 					{
-					State = 363;
+					State = 365;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==SEMI) ) {
 					ErrorHandler.RecoverInline(this);
@@ -2211,14 +2211,14 @@ internal partial class MlpParser : Parser {
 				_localctx = new SweepPropertyContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 366;
-				property();
 				State = 368;
+				property();
+				State = 370;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==COMMA || _la==SEMI) {
 					{
-					State = 367;
+					State = 369;
 					_la = TokenStream.LA(1);
 					if ( !(_la==COMMA || _la==SEMI) ) {
 					ErrorHandler.RecoverInline(this);
@@ -2301,27 +2301,27 @@ internal partial class MlpParser : Parser {
 		EnterRule(_localctx, 50, RULE_policyMember);
 		int _la;
 		try {
-			State = 402;
+			State = 404;
 			ErrorHandler.Sync(this);
 			switch ( Interpreter.AdaptivePredict(TokenStream,51,Context) ) {
 			case 1:
 				_localctx = new ApprovalRuleContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 372;
-				Match(REQUIRE);
-				State = 373;
-				Match(APPROVAL);
 				State = 374;
-				Match(FROM);
+				Match(REQUIRE);
 				State = 375;
-				Match(STRING);
+				Match(APPROVAL);
+				State = 376;
+				Match(FROM);
 				State = 377;
+				Match(STRING);
+				State = 379;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 376;
+					State = 378;
 					Match(SEMI);
 					}
 				}
@@ -2332,28 +2332,28 @@ internal partial class MlpParser : Parser {
 				_localctx = new RequireRuleContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 379;
+				State = 381;
 				Match(REQUIRE);
-				State = 380;
+				State = 382;
 				expression(0);
-				State = 383;
+				State = 385;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==ELSE) {
 					{
-					State = 381;
+					State = 383;
 					Match(ELSE);
-					State = 382;
+					State = 384;
 					Match(STRING);
 					}
 				}
 
-				State = 386;
+				State = 388;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 385;
+					State = 387;
 					Match(SEMI);
 					}
 				}
@@ -2364,9 +2364,9 @@ internal partial class MlpParser : Parser {
 				_localctx = new OnOutcomeContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 388;
+				State = 390;
 				Match(ON);
-				State = 389;
+				State = 391;
 				((OnOutcomeContext)_localctx).outcome = TokenStream.LT(1);
 				_la = TokenStream.LA(1);
 				if ( !(_la==PASS || _la==FAIL) ) {
@@ -2376,32 +2376,32 @@ internal partial class MlpParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 390;
+				State = 392;
 				Match(FAT_ARROW);
-				State = 391;
+				State = 393;
 				action();
-				State = 396;
+				State = 398;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				while (_la==COMMA) {
 					{
 					{
-					State = 392;
+					State = 394;
 					Match(COMMA);
-					State = 393;
+					State = 395;
 					action();
 					}
 					}
-					State = 398;
+					State = 400;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 				}
-				State = 400;
+				State = 402;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==SEMI) {
 					{
-					State = 399;
+					State = 401;
 					Match(SEMI);
 					}
 				}
@@ -2465,16 +2465,16 @@ internal partial class MlpParser : Parser {
 		EnterRule(_localctx, 52, RULE_action);
 		int _la;
 		try {
-			State = 414;
+			State = 416;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case ALIAS:
 				_localctx = new AliasActionContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 404;
+				State = 406;
 				Match(ALIAS);
-				State = 405;
+				State = 407;
 				aliasRef();
 				}
 				break;
@@ -2482,9 +2482,9 @@ internal partial class MlpParser : Parser {
 				_localctx = new TagActionContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 406;
+				State = 408;
 				Match(TAG);
-				State = 407;
+				State = 409;
 				recordLiteral();
 				}
 				break;
@@ -2492,18 +2492,18 @@ internal partial class MlpParser : Parser {
 				_localctx = new NotifyActionContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 408;
+				State = 410;
 				Match(NOTIFY);
-				State = 409;
+				State = 411;
 				expression(0);
-				State = 412;
+				State = 414;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==WITH) {
 					{
-					State = 410;
+					State = 412;
 					Match(WITH);
-					State = 411;
+					State = 413;
 					recordLiteral();
 					}
 				}
@@ -2680,7 +2680,7 @@ internal partial class MlpParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 420;
+			State = 422;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case NOT:
@@ -2690,7 +2690,7 @@ internal partial class MlpParser : Parser {
 				Context = _localctx;
 				_prevctx = _localctx;
 
-				State = 417;
+				State = 419;
 				((UnaryExprContext)_localctx).op = TokenStream.LT(1);
 				_la = TokenStream.LA(1);
 				if ( !(_la==NOT || _la==MINUS) ) {
@@ -2700,7 +2700,7 @@ internal partial class MlpParser : Parser {
 					ErrorHandler.ReportMatch(this);
 				    Consume();
 				}
-				State = 418;
+				State = 420;
 				expression(9);
 				}
 				break;
@@ -2745,7 +2745,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new PrimaryExprContext(_localctx);
 				Context = _localctx;
 				_prevctx = _localctx;
-				State = 419;
+				State = 421;
 				primary();
 				}
 				break;
@@ -2753,7 +2753,7 @@ internal partial class MlpParser : Parser {
 				throw new NoViableAltException(this);
 			}
 			Context.Stop = TokenStream.LT(-1);
-			State = 467;
+			State = 469;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,60,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
@@ -2762,16 +2762,16 @@ internal partial class MlpParser : Parser {
 						TriggerExitRuleEvent();
 					_prevctx = _localctx;
 					{
-					State = 465;
+					State = 467;
 					ErrorHandler.Sync(this);
 					switch ( Interpreter.AdaptivePredict(TokenStream,59,Context) ) {
 					case 1:
 						{
 						_localctx = new MultiplicativeExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 422;
+						State = 424;
 						if (!(Precpred(Context, 8))) throw new FailedPredicateException(this, "Precpred(Context, 8)");
-						State = 423;
+						State = 425;
 						((MultiplicativeExprContext)_localctx).op = TokenStream.LT(1);
 						_la = TokenStream.LA(1);
 						if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 4035225266123964416L) != 0)) ) {
@@ -2781,7 +2781,7 @@ internal partial class MlpParser : Parser {
 							ErrorHandler.ReportMatch(this);
 						    Consume();
 						}
-						State = 424;
+						State = 426;
 						expression(9);
 						}
 						break;
@@ -2789,9 +2789,9 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new AdditiveExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 425;
+						State = 427;
 						if (!(Precpred(Context, 7))) throw new FailedPredicateException(this, "Precpred(Context, 7)");
-						State = 426;
+						State = 428;
 						((AdditiveExprContext)_localctx).op = TokenStream.LT(1);
 						_la = TokenStream.LA(1);
 						if ( !(_la==PLUS || _la==MINUS) ) {
@@ -2801,7 +2801,7 @@ internal partial class MlpParser : Parser {
 							ErrorHandler.ReportMatch(this);
 						    Consume();
 						}
-						State = 427;
+						State = 429;
 						expression(8);
 						}
 						break;
@@ -2809,9 +2809,9 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new RelationalExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 428;
+						State = 430;
 						if (!(Precpred(Context, 6))) throw new FailedPredicateException(this, "Precpred(Context, 6)");
-						State = 429;
+						State = 431;
 						((RelationalExprContext)_localctx).op = TokenStream.LT(1);
 						_la = TokenStream.LA(1);
 						if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 33776997205278720L) != 0)) ) {
@@ -2821,7 +2821,7 @@ internal partial class MlpParser : Parser {
 							ErrorHandler.ReportMatch(this);
 						    Consume();
 						}
-						State = 430;
+						State = 432;
 						expression(7);
 						}
 						break;
@@ -2829,9 +2829,9 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new EqualityExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 431;
+						State = 433;
 						if (!(Precpred(Context, 5))) throw new FailedPredicateException(this, "Precpred(Context, 5)");
-						State = 432;
+						State = 434;
 						((EqualityExprContext)_localctx).op = TokenStream.LT(1);
 						_la = TokenStream.LA(1);
 						if ( !(_la==EQEQ || _la==NEQ) ) {
@@ -2841,7 +2841,7 @@ internal partial class MlpParser : Parser {
 							ErrorHandler.ReportMatch(this);
 						    Consume();
 						}
-						State = 433;
+						State = 435;
 						expression(6);
 						}
 						break;
@@ -2849,21 +2849,21 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new InExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 434;
-						if (!(Precpred(Context, 4))) throw new FailedPredicateException(this, "Precpred(Context, 4)");
 						State = 436;
+						if (!(Precpred(Context, 4))) throw new FailedPredicateException(this, "Precpred(Context, 4)");
+						State = 438;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						if (_la==NOT) {
 							{
-							State = 435;
+							State = 437;
 							Match(NOT);
 							}
 						}
 
-						State = 438;
+						State = 440;
 						Match(IN);
-						State = 439;
+						State = 441;
 						expression(5);
 						}
 						break;
@@ -2871,11 +2871,11 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new AndExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 440;
-						if (!(Precpred(Context, 3))) throw new FailedPredicateException(this, "Precpred(Context, 3)");
-						State = 441;
-						Match(AND);
 						State = 442;
+						if (!(Precpred(Context, 3))) throw new FailedPredicateException(this, "Precpred(Context, 3)");
+						State = 443;
+						Match(AND);
+						State = 444;
 						expression(4);
 						}
 						break;
@@ -2883,11 +2883,11 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new OrExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 443;
-						if (!(Precpred(Context, 2))) throw new FailedPredicateException(this, "Precpred(Context, 2)");
-						State = 444;
-						Match(OR);
 						State = 445;
+						if (!(Precpred(Context, 2))) throw new FailedPredicateException(this, "Precpred(Context, 2)");
+						State = 446;
+						Match(OR);
+						State = 447;
 						expression(3);
 						}
 						break;
@@ -2895,11 +2895,11 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new MemberExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 446;
-						if (!(Precpred(Context, 11))) throw new FailedPredicateException(this, "Precpred(Context, 11)");
-						State = 447;
-						Match(DOT);
 						State = 448;
+						if (!(Precpred(Context, 11))) throw new FailedPredicateException(this, "Precpred(Context, 11)");
+						State = 449;
+						Match(DOT);
+						State = 450;
 						name();
 						}
 						break;
@@ -2907,41 +2907,41 @@ internal partial class MlpParser : Parser {
 						{
 						_localctx = new CallExprContext(new ExpressionContext(_parentctx, _parentState));
 						PushNewRecursionContext(_localctx, _startState, RULE_expression);
-						State = 449;
+						State = 451;
 						if (!(Precpred(Context, 10))) throw new FailedPredicateException(this, "Precpred(Context, 10)");
-						State = 450;
+						State = 452;
 						Match(LPAREN);
-						State = 462;
+						State = 464;
 						ErrorHandler.Sync(this);
 						_la = TokenStream.LA(1);
 						if ((((_la) & ~0x3f) == 0 && ((1L << _la) & -8935036519906779156L) != 0) || ((((_la - 64)) & ~0x3f) == 0 && ((1L << (_la - 64)) & 21L) != 0)) {
 							{
-							State = 451;
+							State = 453;
 							argument();
-							State = 456;
+							State = 458;
 							ErrorHandler.Sync(this);
 							_alt = Interpreter.AdaptivePredict(TokenStream,56,Context);
 							while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 								if ( _alt==1 ) {
 									{
 									{
-									State = 452;
+									State = 454;
 									Match(COMMA);
-									State = 453;
+									State = 455;
 									argument();
 									}
 									} 
 								}
-								State = 458;
+								State = 460;
 								ErrorHandler.Sync(this);
 								_alt = Interpreter.AdaptivePredict(TokenStream,56,Context);
 							}
-							State = 460;
+							State = 462;
 							ErrorHandler.Sync(this);
 							_la = TokenStream.LA(1);
 							if (_la==COMMA) {
 								{
-								State = 459;
+								State = 461;
 								Match(COMMA);
 								}
 							}
@@ -2949,14 +2949,14 @@ internal partial class MlpParser : Parser {
 							}
 						}
 
-						State = 464;
+						State = 466;
 						Match(RPAREN);
 						}
 						break;
 					}
 					} 
 				}
-				State = 469;
+				State = 471;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,60,Context);
 			}
@@ -2995,19 +2995,19 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 473;
+			State = 475;
 			ErrorHandler.Sync(this);
 			switch ( Interpreter.AdaptivePredict(TokenStream,61,Context) ) {
 			case 1:
 				{
-				State = 470;
+				State = 472;
 				name();
-				State = 471;
+				State = 473;
 				Match(COLON);
 				}
 				break;
 			}
-			State = 475;
+			State = 477;
 			expression(0);
 			}
 		}
@@ -3112,14 +3112,14 @@ internal partial class MlpParser : Parser {
 		int _la;
 		try {
 			int _alt;
-			State = 506;
+			State = 508;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case INT:
 				_localctx = new IntLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 1);
 				{
-				State = 477;
+				State = 479;
 				Match(INT);
 				}
 				break;
@@ -3127,7 +3127,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new FloatLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 2);
 				{
-				State = 478;
+				State = 480;
 				Match(FLOAT);
 				}
 				break;
@@ -3135,7 +3135,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new DurationLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 3);
 				{
-				State = 479;
+				State = 481;
 				Match(DURATION);
 				}
 				break;
@@ -3143,7 +3143,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new SizeLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 4);
 				{
-				State = 480;
+				State = 482;
 				Match(SIZE);
 				}
 				break;
@@ -3151,7 +3151,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new StringLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 5);
 				{
-				State = 481;
+				State = 483;
 				Match(STRING);
 				}
 				break;
@@ -3160,7 +3160,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new BoolLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 6);
 				{
-				State = 482;
+				State = 484;
 				_la = TokenStream.LA(1);
 				if ( !(_la==TRUE || _la==FALSE) ) {
 				ErrorHandler.RecoverInline(this);
@@ -3175,7 +3175,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new NoneLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 7);
 				{
-				State = 483;
+				State = 485;
 				Match(NONE);
 				}
 				break;
@@ -3183,7 +3183,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new AliasExprContext(_localctx);
 				EnterOuterAlt(_localctx, 8);
 				{
-				State = 484;
+				State = 486;
 				aliasRef();
 				}
 				break;
@@ -3215,7 +3215,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new NameExprContext(_localctx);
 				EnterOuterAlt(_localctx, 9);
 				{
-				State = 485;
+				State = 487;
 				name();
 				}
 				break;
@@ -3223,11 +3223,11 @@ internal partial class MlpParser : Parser {
 				_localctx = new ParenExprContext(_localctx);
 				EnterOuterAlt(_localctx, 10);
 				{
-				State = 486;
-				Match(LPAREN);
-				State = 487;
-				expression(0);
 				State = 488;
+				Match(LPAREN);
+				State = 489;
+				expression(0);
+				State = 490;
 				Match(RPAREN);
 				}
 				break;
@@ -3235,39 +3235,39 @@ internal partial class MlpParser : Parser {
 				_localctx = new ListLiteralContext(_localctx);
 				EnterOuterAlt(_localctx, 11);
 				{
-				State = 490;
+				State = 492;
 				Match(LBRACK);
-				State = 502;
+				State = 504;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if ((((_la) & ~0x3f) == 0 && ((1L << _la) & -8935036519906779156L) != 0) || ((((_la - 64)) & ~0x3f) == 0 && ((1L << (_la - 64)) & 21L) != 0)) {
 					{
-					State = 491;
+					State = 493;
 					expression(0);
-					State = 496;
+					State = 498;
 					ErrorHandler.Sync(this);
 					_alt = Interpreter.AdaptivePredict(TokenStream,62,Context);
 					while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 						if ( _alt==1 ) {
 							{
 							{
-							State = 492;
+							State = 494;
 							Match(COMMA);
-							State = 493;
+							State = 495;
 							expression(0);
 							}
 							} 
 						}
-						State = 498;
+						State = 500;
 						ErrorHandler.Sync(this);
 						_alt = Interpreter.AdaptivePredict(TokenStream,62,Context);
 					}
-					State = 500;
+					State = 502;
 					ErrorHandler.Sync(this);
 					_la = TokenStream.LA(1);
 					if (_la==COMMA) {
 						{
-						State = 499;
+						State = 501;
 						Match(COMMA);
 						}
 					}
@@ -3275,7 +3275,7 @@ internal partial class MlpParser : Parser {
 					}
 				}
 
-				State = 504;
+				State = 506;
 				Match(RBRACK);
 				}
 				break;
@@ -3283,7 +3283,7 @@ internal partial class MlpParser : Parser {
 				_localctx = new RecordExprContext(_localctx);
 				EnterOuterAlt(_localctx, 12);
 				{
-				State = 505;
+				State = 507;
 				recordLiteral();
 				}
 				break;
@@ -3331,39 +3331,39 @@ internal partial class MlpParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 508;
+			State = 510;
 			Match(LBRACE);
-			State = 520;
+			State = 522;
 			ErrorHandler.Sync(this);
 			_la = TokenStream.LA(1);
 			if ((((_la) & ~0x3f) == 0 && ((1L << _la) & 87978106970092L) != 0)) {
 				{
-				State = 509;
+				State = 511;
 				recordField();
-				State = 514;
+				State = 516;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,66,Context);
 				while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 					if ( _alt==1 ) {
 						{
 						{
-						State = 510;
+						State = 512;
 						Match(COMMA);
-						State = 511;
+						State = 513;
 						recordField();
 						}
 						} 
 					}
-					State = 516;
+					State = 518;
 					ErrorHandler.Sync(this);
 					_alt = Interpreter.AdaptivePredict(TokenStream,66,Context);
 				}
-				State = 518;
+				State = 520;
 				ErrorHandler.Sync(this);
 				_la = TokenStream.LA(1);
 				if (_la==COMMA) {
 					{
-					State = 517;
+					State = 519;
 					Match(COMMA);
 					}
 				}
@@ -3371,7 +3371,7 @@ internal partial class MlpParser : Parser {
 				}
 			}
 
-			State = 522;
+			State = 524;
 			Match(RBRACE);
 			}
 		}
@@ -3409,7 +3409,7 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 526;
+			State = 528;
 			ErrorHandler.Sync(this);
 			switch (TokenStream.LA(1)) {
 			case AS:
@@ -3438,22 +3438,22 @@ internal partial class MlpParser : Parser {
 			case MINIMIZE:
 			case IDENT:
 				{
-				State = 524;
+				State = 526;
 				name();
 				}
 				break;
 			case STRING:
 				{
-				State = 525;
+				State = 527;
 				Match(STRING);
 				}
 				break;
 			default:
 				throw new NoViableAltException(this);
 			}
-			State = 528;
+			State = 530;
 			Match(COLON);
-			State = 529;
+			State = 531;
 			expression(0);
 			}
 		}
@@ -3487,9 +3487,9 @@ internal partial class MlpParser : Parser {
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 531;
+			State = 533;
 			Match(AT);
-			State = 532;
+			State = 534;
 			name();
 			}
 		}
@@ -3530,25 +3530,84 @@ internal partial class MlpParser : Parser {
 			int _alt;
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 534;
+			State = 536;
 			name();
-			State = 539;
+			State = 541;
 			ErrorHandler.Sync(this);
 			_alt = Interpreter.AdaptivePredict(TokenStream,70,Context);
 			while ( _alt!=2 && _alt!=global::Antlr4.Runtime.Atn.ATN.INVALID_ALT_NUMBER ) {
 				if ( _alt==1 ) {
 					{
 					{
-					State = 535;
+					State = 537;
 					Match(DOT);
-					State = 536;
+					State = 538;
 					name();
 					}
 					} 
 				}
-				State = 541;
+				State = 543;
 				ErrorHandler.Sync(this);
 				_alt = Interpreter.AdaptivePredict(TokenStream,70,Context);
+			}
+			}
+		}
+		catch (RecognitionException re) {
+			_localctx.exception = re;
+			ErrorHandler.ReportError(this, re);
+			ErrorHandler.Recover(this, re);
+		}
+		finally {
+			ExitRule();
+		}
+		return _localctx;
+	}
+
+	public partial class MemberNameContext : ParserRuleContext {
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode IDENT() { return GetToken(MlpParser.IDENT, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode AS() { return GetToken(MlpParser.AS, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode OVER() { return GetToken(MlpParser.OVER, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode MODEL() { return GetToken(MlpParser.MODEL, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode WITH() { return GetToken(MlpParser.WITH, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode APPROVAL() { return GetToken(MlpParser.APPROVAL, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FROM() { return GetToken(MlpParser.FROM, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ON() { return GetToken(MlpParser.ON, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode PASS() { return GetToken(MlpParser.PASS, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode FAIL() { return GetToken(MlpParser.FAIL, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ALIAS() { return GetToken(MlpParser.ALIAS, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TAG() { return GetToken(MlpParser.TAG, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode NOTIFY() { return GetToken(MlpParser.NOTIFY, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode MAXIMIZE() { return GetToken(MlpParser.MAXIMIZE, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode MINIMIZE() { return GetToken(MlpParser.MINIMIZE, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TYPE() { return GetToken(MlpParser.TYPE, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode ARTIFACT() { return GetToken(MlpParser.ARTIFACT, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode PARAM() { return GetToken(MlpParser.PARAM, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode TARGET() { return GetToken(MlpParser.TARGET, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode REQUIRE() { return GetToken(MlpParser.REQUIRE, 0); }
+		[System.Diagnostics.DebuggerNonUserCode] public ITerminalNode YIELD() { return GetToken(MlpParser.YIELD, 0); }
+		public MemberNameContext(ParserRuleContext parent, int invokingState)
+			: base(parent, invokingState)
+		{
+		}
+		public override int RuleIndex { get { return RULE_memberName; } }
+	}
+
+	[RuleVersion(0)]
+	public MemberNameContext memberName() {
+		MemberNameContext _localctx = new MemberNameContext(Context, State);
+		EnterRule(_localctx, 68, RULE_memberName);
+		int _la;
+		try {
+			EnterOuterAlt(_localctx, 1);
+			{
+			State = 544;
+			_la = TokenStream.LA(1);
+			if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920919788L) != 0)) ) {
+			ErrorHandler.RecoverInline(this);
+			}
+			else {
+				ErrorHandler.ReportMatch(this);
+			    Consume();
 			}
 			}
 		}
@@ -3599,12 +3658,12 @@ internal partial class MlpParser : Parser {
 	[RuleVersion(0)]
 	public NameContext name() {
 		NameContext _localctx = new NameContext(Context, State);
-		EnterRule(_localctx, 68, RULE_name);
+		EnterRule(_localctx, 70, RULE_name);
 		int _la;
 		try {
 			EnterOuterAlt(_localctx, 1);
 			{
-			State = 542;
+			State = 546;
 			_la = TokenStream.LA(1);
 			if ( !((((_la) & ~0x3f) == 0 && ((1L << _la) & 70385920925676L) != 0)) ) {
 			ErrorHandler.RecoverInline(this);
@@ -3655,198 +3714,199 @@ internal partial class MlpParser : Parser {
 	}
 
 	private static int[] _serializedATN = {
-		4,1,77,545,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
+		4,1,77,549,2,0,7,0,2,1,7,1,2,2,7,2,2,3,7,3,2,4,7,4,2,5,7,5,2,6,7,6,2,7,
 		7,7,2,8,7,8,2,9,7,9,2,10,7,10,2,11,7,11,2,12,7,12,2,13,7,13,2,14,7,14,
 		2,15,7,15,2,16,7,16,2,17,7,17,2,18,7,18,2,19,7,19,2,20,7,20,2,21,7,21,
 		2,22,7,22,2,23,7,23,2,24,7,24,2,25,7,25,2,26,7,26,2,27,7,27,2,28,7,28,
-		2,29,7,29,2,30,7,30,2,31,7,31,2,32,7,32,2,33,7,33,2,34,7,34,1,0,5,0,72,
-		8,0,10,0,12,0,75,9,0,1,0,1,0,1,1,1,1,1,1,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,
-		2,1,2,1,2,3,2,92,8,2,1,3,1,3,1,3,1,3,3,3,98,8,3,1,3,3,3,101,8,3,1,4,1,
-		4,1,4,1,4,1,4,3,4,108,8,4,1,5,1,5,1,5,1,5,1,5,1,5,5,5,116,8,5,10,5,12,
-		5,119,9,5,1,5,3,5,122,8,5,3,5,124,8,5,1,5,1,5,1,6,1,6,1,6,3,6,131,8,6,
-		1,7,1,7,1,7,1,7,1,7,1,7,3,7,139,8,7,1,7,3,7,142,8,7,1,8,1,8,1,8,1,8,1,
-		8,1,8,1,9,1,9,1,9,1,9,1,9,3,9,155,8,9,1,9,1,9,1,10,1,10,1,10,1,10,1,10,
-		3,10,164,8,10,1,10,1,10,1,11,1,11,1,11,1,11,1,11,1,11,5,11,174,8,11,10,
-		11,12,11,177,9,11,1,11,1,11,1,12,1,12,1,12,1,12,1,12,1,12,1,12,5,12,188,
-		8,12,10,12,12,12,191,9,12,1,12,1,12,1,13,1,13,1,13,1,13,5,13,199,8,13,
-		10,13,12,13,202,9,13,1,13,3,13,205,8,13,3,13,207,8,13,1,13,1,13,1,14,1,
-		14,1,14,1,14,1,14,3,14,216,8,14,1,15,1,15,1,15,1,15,1,15,1,15,5,15,224,
-		8,15,10,15,12,15,227,9,15,1,15,1,15,3,15,231,8,15,1,15,1,15,1,15,1,15,
-		5,15,237,8,15,10,15,12,15,240,9,15,1,15,3,15,243,8,15,3,15,245,8,15,1,
-		15,3,15,248,8,15,1,15,1,15,5,15,252,8,15,10,15,12,15,255,9,15,1,16,1,16,
-		1,16,1,16,1,17,1,17,1,17,3,17,264,8,17,5,17,266,8,17,10,17,12,17,269,9,
-		17,1,17,1,17,1,18,1,18,1,18,1,18,1,19,1,19,1,19,1,19,1,19,1,19,3,19,283,
-		8,19,1,20,1,20,5,20,287,8,20,10,20,12,20,290,9,20,1,20,1,20,1,21,1,21,
-		1,21,1,21,1,21,3,21,299,8,21,1,21,3,21,302,8,21,1,21,1,21,1,21,1,21,1,
-		21,1,21,3,21,310,8,21,3,21,312,8,21,1,21,1,21,3,21,316,8,21,1,21,1,21,
-		1,21,1,21,1,21,1,21,3,21,324,8,21,1,21,3,21,327,8,21,1,21,1,21,1,21,3,
-		21,332,8,21,1,21,1,21,1,21,3,21,337,8,21,1,21,1,21,3,21,341,8,21,3,21,
-		343,8,21,1,22,1,22,1,22,1,22,1,22,1,22,3,22,351,8,22,3,22,353,8,22,1,23,
-		1,23,1,23,1,23,1,23,1,23,1,24,1,24,1,24,1,24,3,24,365,8,24,1,24,1,24,3,
-		24,369,8,24,3,24,371,8,24,1,25,1,25,1,25,1,25,1,25,3,25,378,8,25,1,25,
-		1,25,1,25,1,25,3,25,384,8,25,1,25,3,25,387,8,25,1,25,1,25,1,25,1,25,1,
-		25,1,25,5,25,395,8,25,10,25,12,25,398,9,25,1,25,3,25,401,8,25,3,25,403,
-		8,25,1,26,1,26,1,26,1,26,1,26,1,26,1,26,1,26,3,26,413,8,26,3,26,415,8,
-		26,1,27,1,27,1,27,1,27,3,27,421,8,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,
-		1,27,1,27,1,27,1,27,1,27,1,27,1,27,3,27,437,8,27,1,27,1,27,1,27,1,27,1,
-		27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,5,27,455,8,27,
-		10,27,12,27,458,9,27,1,27,3,27,461,8,27,3,27,463,8,27,1,27,5,27,466,8,
-		27,10,27,12,27,469,9,27,1,28,1,28,1,28,3,28,474,8,28,1,28,1,28,1,29,1,
-		29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,
-		29,1,29,5,29,495,8,29,10,29,12,29,498,9,29,1,29,3,29,501,8,29,3,29,503,
-		8,29,1,29,1,29,3,29,507,8,29,1,30,1,30,1,30,1,30,5,30,513,8,30,10,30,12,
-		30,516,9,30,1,30,3,30,519,8,30,3,30,521,8,30,1,30,1,30,1,31,1,31,3,31,
-		527,8,31,1,31,1,31,1,31,1,32,1,32,1,32,1,33,1,33,1,33,5,33,538,8,33,10,
-		33,12,33,541,9,33,1,34,1,34,1,34,0,2,30,54,35,0,2,4,6,8,10,12,14,16,18,
-		20,22,24,26,28,30,32,34,36,38,40,42,44,46,48,50,52,54,56,58,60,62,64,66,
-		68,0,10,2,0,70,70,72,72,1,0,32,33,1,0,27,28,2,0,39,39,58,58,1,0,59,61,
-		1,0,57,58,1,0,51,54,1,0,49,50,1,0,34,35,6,0,2,3,5,12,14,14,20,20,22,33,
-		46,46,613,0,73,1,0,0,0,2,78,1,0,0,0,4,91,1,0,0,0,6,93,1,0,0,0,8,102,1,
-		0,0,0,10,109,1,0,0,0,12,127,1,0,0,0,14,132,1,0,0,0,16,143,1,0,0,0,18,149,
-		1,0,0,0,20,158,1,0,0,0,22,167,1,0,0,0,24,180,1,0,0,0,26,194,1,0,0,0,28,
-		210,1,0,0,0,30,247,1,0,0,0,32,256,1,0,0,0,34,260,1,0,0,0,36,272,1,0,0,
-		0,38,282,1,0,0,0,40,284,1,0,0,0,42,342,1,0,0,0,44,344,1,0,0,0,46,354,1,
-		0,0,0,48,370,1,0,0,0,50,402,1,0,0,0,52,414,1,0,0,0,54,420,1,0,0,0,56,473,
-		1,0,0,0,58,506,1,0,0,0,60,508,1,0,0,0,62,526,1,0,0,0,64,531,1,0,0,0,66,
-		534,1,0,0,0,68,542,1,0,0,0,70,72,3,4,2,0,71,70,1,0,0,0,72,75,1,0,0,0,73,
-		71,1,0,0,0,73,74,1,0,0,0,74,76,1,0,0,0,75,73,1,0,0,0,76,77,5,0,0,1,77,
-		1,1,0,0,0,78,79,3,54,27,0,79,80,5,0,0,1,80,3,1,0,0,0,81,92,3,6,3,0,82,
-		92,3,8,4,0,83,92,3,10,5,0,84,92,3,12,6,0,85,92,3,14,7,0,86,92,3,16,8,0,
-		87,92,3,18,9,0,88,92,3,20,10,0,89,92,3,22,11,0,90,92,3,24,12,0,91,81,1,
-		0,0,0,91,82,1,0,0,0,91,83,1,0,0,0,91,84,1,0,0,0,91,85,1,0,0,0,91,86,1,
-		0,0,0,91,87,1,0,0,0,91,88,1,0,0,0,91,89,1,0,0,0,91,90,1,0,0,0,92,5,1,0,
-		0,0,93,94,5,1,0,0,94,97,5,44,0,0,95,96,5,2,0,0,96,98,3,68,34,0,97,95,1,
-		0,0,0,97,98,1,0,0,0,98,100,1,0,0,0,99,101,5,72,0,0,100,99,1,0,0,0,100,
-		101,1,0,0,0,101,7,1,0,0,0,102,103,5,3,0,0,103,104,3,68,34,0,104,105,5,
-		55,0,0,105,107,3,30,15,0,106,108,5,72,0,0,107,106,1,0,0,0,107,108,1,0,
-		0,0,108,9,1,0,0,0,109,110,5,4,0,0,110,111,3,68,34,0,111,123,5,66,0,0,112,
-		117,3,68,34,0,113,114,5,70,0,0,114,116,3,68,34,0,115,113,1,0,0,0,116,119,
-		1,0,0,0,117,115,1,0,0,0,117,118,1,0,0,0,118,121,1,0,0,0,119,117,1,0,0,
-		0,120,122,5,70,0,0,121,120,1,0,0,0,121,122,1,0,0,0,122,124,1,0,0,0,123,
-		112,1,0,0,0,123,124,1,0,0,0,124,125,1,0,0,0,125,126,5,67,0,0,126,11,1,
-		0,0,0,127,128,5,5,0,0,128,130,3,68,34,0,129,131,5,72,0,0,130,129,1,0,0,
-		0,130,131,1,0,0,0,131,13,1,0,0,0,132,133,5,6,0,0,133,134,3,68,34,0,134,
-		135,5,71,0,0,135,138,3,30,15,0,136,137,5,55,0,0,137,139,3,54,27,0,138,
-		136,1,0,0,0,138,139,1,0,0,0,139,141,1,0,0,0,140,142,5,72,0,0,141,140,1,
-		0,0,0,141,142,1,0,0,0,142,15,1,0,0,0,143,144,5,7,0,0,144,145,3,68,34,0,
-		145,146,5,55,0,0,146,147,3,68,34,0,147,148,3,34,17,0,148,17,1,0,0,0,149,
-		150,5,8,0,0,150,151,3,68,34,0,151,154,3,26,13,0,152,153,5,47,0,0,153,155,
-		3,26,13,0,154,152,1,0,0,0,154,155,1,0,0,0,155,156,1,0,0,0,156,157,3,34,
-		17,0,157,19,1,0,0,0,158,159,5,9,0,0,159,160,3,68,34,0,160,163,3,26,13,
-		0,161,162,5,47,0,0,162,164,3,26,13,0,163,161,1,0,0,0,163,164,1,0,0,0,164,
-		165,1,0,0,0,165,166,3,40,20,0,166,21,1,0,0,0,167,168,5,10,0,0,168,169,
-		3,68,34,0,169,170,5,11,0,0,170,171,3,66,33,0,171,175,5,66,0,0,172,174,
-		3,48,24,0,173,172,1,0,0,0,174,177,1,0,0,0,175,173,1,0,0,0,175,176,1,0,
-		0,0,176,178,1,0,0,0,177,175,1,0,0,0,178,179,5,67,0,0,179,23,1,0,0,0,180,
-		181,5,12,0,0,181,182,3,68,34,0,182,183,5,13,0,0,183,184,5,14,0,0,184,185,
-		5,44,0,0,185,189,5,66,0,0,186,188,3,50,25,0,187,186,1,0,0,0,188,191,1,
-		0,0,0,189,187,1,0,0,0,189,190,1,0,0,0,190,192,1,0,0,0,191,189,1,0,0,0,
-		192,193,5,67,0,0,193,25,1,0,0,0,194,206,5,64,0,0,195,200,3,28,14,0,196,
-		197,5,70,0,0,197,199,3,28,14,0,198,196,1,0,0,0,199,202,1,0,0,0,200,198,
-		1,0,0,0,200,201,1,0,0,0,201,204,1,0,0,0,202,200,1,0,0,0,203,205,5,70,0,
-		0,204,203,1,0,0,0,204,205,1,0,0,0,205,207,1,0,0,0,206,195,1,0,0,0,206,
-		207,1,0,0,0,207,208,1,0,0,0,208,209,5,65,0,0,209,27,1,0,0,0,210,211,3,
-		68,34,0,211,212,5,71,0,0,212,215,3,30,15,0,213,214,5,55,0,0,214,216,3,
-		54,27,0,215,213,1,0,0,0,215,216,1,0,0,0,216,29,1,0,0,0,217,218,6,15,-1,
-		0,218,230,3,66,33,0,219,220,5,53,0,0,220,225,3,30,15,0,221,222,5,70,0,
-		0,222,224,3,30,15,0,223,221,1,0,0,0,224,227,1,0,0,0,225,223,1,0,0,0,225,
-		226,1,0,0,0,226,228,1,0,0,0,227,225,1,0,0,0,228,229,5,54,0,0,229,231,1,
-		0,0,0,230,219,1,0,0,0,230,231,1,0,0,0,231,248,1,0,0,0,232,244,5,66,0,0,
-		233,238,3,32,16,0,234,235,5,70,0,0,235,237,3,32,16,0,236,234,1,0,0,0,237,
-		240,1,0,0,0,238,236,1,0,0,0,238,239,1,0,0,0,239,242,1,0,0,0,240,238,1,
-		0,0,0,241,243,5,70,0,0,242,241,1,0,0,0,242,243,1,0,0,0,243,245,1,0,0,0,
-		244,233,1,0,0,0,244,245,1,0,0,0,245,246,1,0,0,0,246,248,5,67,0,0,247,217,
-		1,0,0,0,247,232,1,0,0,0,248,253,1,0,0,0,249,250,10,3,0,0,250,252,5,62,
-		0,0,251,249,1,0,0,0,252,255,1,0,0,0,253,251,1,0,0,0,253,254,1,0,0,0,254,
-		31,1,0,0,0,255,253,1,0,0,0,256,257,3,68,34,0,257,258,5,71,0,0,258,259,
-		3,30,15,0,259,33,1,0,0,0,260,267,5,66,0,0,261,263,3,36,18,0,262,264,7,
-		0,0,0,263,262,1,0,0,0,263,264,1,0,0,0,264,266,1,0,0,0,265,261,1,0,0,0,
-		266,269,1,0,0,0,267,265,1,0,0,0,267,268,1,0,0,0,268,270,1,0,0,0,269,267,
-		1,0,0,0,270,271,5,67,0,0,271,35,1,0,0,0,272,273,3,68,34,0,273,274,5,55,
-		0,0,274,275,3,38,19,0,275,37,1,0,0,0,276,277,3,68,34,0,277,278,3,60,30,
-		0,278,283,1,0,0,0,279,280,7,1,0,0,280,283,3,54,27,0,281,283,3,54,27,0,
-		282,276,1,0,0,0,282,279,1,0,0,0,282,281,1,0,0,0,283,39,1,0,0,0,284,288,
-		5,66,0,0,285,287,3,42,21,0,286,285,1,0,0,0,287,290,1,0,0,0,288,286,1,0,
-		0,0,288,289,1,0,0,0,289,291,1,0,0,0,290,288,1,0,0,0,291,292,5,67,0,0,292,
-		41,1,0,0,0,293,294,5,15,0,0,294,295,3,68,34,0,295,298,5,55,0,0,296,299,
-		3,46,23,0,297,299,3,54,27,0,298,296,1,0,0,0,298,297,1,0,0,0,299,301,1,
-		0,0,0,300,302,5,72,0,0,301,300,1,0,0,0,301,302,1,0,0,0,302,343,1,0,0,0,
-		303,304,5,16,0,0,304,305,3,54,27,0,305,311,3,40,20,0,306,309,5,17,0,0,
-		307,310,3,40,20,0,308,310,3,44,22,0,309,307,1,0,0,0,309,308,1,0,0,0,310,
-		312,1,0,0,0,311,306,1,0,0,0,311,312,1,0,0,0,312,343,1,0,0,0,313,315,3,
-		46,23,0,314,316,5,72,0,0,315,314,1,0,0,0,315,316,1,0,0,0,316,343,1,0,0,
-		0,317,318,5,19,0,0,318,319,3,54,27,0,319,320,5,2,0,0,320,323,3,54,27,0,
-		321,322,5,20,0,0,322,324,3,60,30,0,323,321,1,0,0,0,323,324,1,0,0,0,324,
-		326,1,0,0,0,325,327,5,72,0,0,326,325,1,0,0,0,326,327,1,0,0,0,327,343,1,
-		0,0,0,328,329,5,21,0,0,329,331,3,54,27,0,330,332,5,72,0,0,331,330,1,0,
-		0,0,331,332,1,0,0,0,332,343,1,0,0,0,333,334,5,22,0,0,334,336,3,54,27,0,
-		335,337,5,72,0,0,336,335,1,0,0,0,336,337,1,0,0,0,337,343,1,0,0,0,338,340,
-		3,54,27,0,339,341,5,72,0,0,340,339,1,0,0,0,340,341,1,0,0,0,341,343,1,0,
-		0,0,342,293,1,0,0,0,342,303,1,0,0,0,342,313,1,0,0,0,342,317,1,0,0,0,342,
-		328,1,0,0,0,342,333,1,0,0,0,342,338,1,0,0,0,343,43,1,0,0,0,344,345,5,16,
-		0,0,345,346,3,54,27,0,346,352,3,40,20,0,347,350,5,17,0,0,348,351,3,40,
-		20,0,349,351,3,44,22,0,350,348,1,0,0,0,350,349,1,0,0,0,351,353,1,0,0,0,
-		352,347,1,0,0,0,352,353,1,0,0,0,353,45,1,0,0,0,354,355,5,13,0,0,355,356,
-		3,68,34,0,356,357,5,18,0,0,357,358,3,54,27,0,358,359,3,40,20,0,359,47,
-		1,0,0,0,360,361,3,68,34,0,361,362,5,56,0,0,362,364,3,54,27,0,363,365,7,
-		0,0,0,364,363,1,0,0,0,364,365,1,0,0,0,365,371,1,0,0,0,366,368,3,36,18,
-		0,367,369,7,0,0,0,368,367,1,0,0,0,368,369,1,0,0,0,369,371,1,0,0,0,370,
-		360,1,0,0,0,370,366,1,0,0,0,371,49,1,0,0,0,372,373,5,23,0,0,373,374,5,
-		24,0,0,374,375,5,25,0,0,375,377,5,44,0,0,376,378,5,72,0,0,377,376,1,0,
-		0,0,377,378,1,0,0,0,378,403,1,0,0,0,379,380,5,23,0,0,380,383,3,54,27,0,
-		381,382,5,17,0,0,382,384,5,44,0,0,383,381,1,0,0,0,383,384,1,0,0,0,384,
-		386,1,0,0,0,385,387,5,72,0,0,386,385,1,0,0,0,386,387,1,0,0,0,387,403,1,
-		0,0,0,388,389,5,26,0,0,389,390,7,2,0,0,390,391,5,48,0,0,391,396,3,52,26,
-		0,392,393,5,70,0,0,393,395,3,52,26,0,394,392,1,0,0,0,395,398,1,0,0,0,396,
-		394,1,0,0,0,396,397,1,0,0,0,397,400,1,0,0,0,398,396,1,0,0,0,399,401,5,
-		72,0,0,400,399,1,0,0,0,400,401,1,0,0,0,401,403,1,0,0,0,402,372,1,0,0,0,
-		402,379,1,0,0,0,402,388,1,0,0,0,403,51,1,0,0,0,404,405,5,29,0,0,405,415,
-		3,64,32,0,406,407,5,30,0,0,407,415,3,60,30,0,408,409,5,31,0,0,409,412,
-		3,54,27,0,410,411,5,20,0,0,411,413,3,60,30,0,412,410,1,0,0,0,412,413,1,
-		0,0,0,413,415,1,0,0,0,414,404,1,0,0,0,414,406,1,0,0,0,414,408,1,0,0,0,
-		415,53,1,0,0,0,416,417,6,27,-1,0,417,418,7,3,0,0,418,421,3,54,27,9,419,
-		421,3,58,29,0,420,416,1,0,0,0,420,419,1,0,0,0,421,467,1,0,0,0,422,423,
-		10,8,0,0,423,424,7,4,0,0,424,466,3,54,27,9,425,426,10,7,0,0,426,427,7,
-		5,0,0,427,466,3,54,27,8,428,429,10,6,0,0,429,430,7,6,0,0,430,466,3,54,
-		27,7,431,432,10,5,0,0,432,433,7,7,0,0,433,466,3,54,27,6,434,436,10,4,0,
-		0,435,437,5,39,0,0,436,435,1,0,0,0,436,437,1,0,0,0,437,438,1,0,0,0,438,
-		439,5,18,0,0,439,466,3,54,27,5,440,441,10,3,0,0,441,442,5,37,0,0,442,466,
-		3,54,27,4,443,444,10,2,0,0,444,445,5,38,0,0,445,466,3,54,27,3,446,447,
-		10,11,0,0,447,448,5,73,0,0,448,466,3,68,34,0,449,450,10,10,0,0,450,462,
-		5,64,0,0,451,456,3,56,28,0,452,453,5,70,0,0,453,455,3,56,28,0,454,452,
-		1,0,0,0,455,458,1,0,0,0,456,454,1,0,0,0,456,457,1,0,0,0,457,460,1,0,0,
-		0,458,456,1,0,0,0,459,461,5,70,0,0,460,459,1,0,0,0,460,461,1,0,0,0,461,
-		463,1,0,0,0,462,451,1,0,0,0,462,463,1,0,0,0,463,464,1,0,0,0,464,466,5,
-		65,0,0,465,422,1,0,0,0,465,425,1,0,0,0,465,428,1,0,0,0,465,431,1,0,0,0,
-		465,434,1,0,0,0,465,440,1,0,0,0,465,443,1,0,0,0,465,446,1,0,0,0,465,449,
-		1,0,0,0,466,469,1,0,0,0,467,465,1,0,0,0,467,468,1,0,0,0,468,55,1,0,0,0,
-		469,467,1,0,0,0,470,471,3,68,34,0,471,472,5,71,0,0,472,474,1,0,0,0,473,
-		470,1,0,0,0,473,474,1,0,0,0,474,475,1,0,0,0,475,476,3,54,27,0,476,57,1,
-		0,0,0,477,507,5,43,0,0,478,507,5,42,0,0,479,507,5,40,0,0,480,507,5,41,
-		0,0,481,507,5,44,0,0,482,507,7,8,0,0,483,507,5,36,0,0,484,507,3,64,32,
-		0,485,507,3,68,34,0,486,487,5,64,0,0,487,488,3,54,27,0,488,489,5,65,0,
-		0,489,507,1,0,0,0,490,502,5,68,0,0,491,496,3,54,27,0,492,493,5,70,0,0,
-		493,495,3,54,27,0,494,492,1,0,0,0,495,498,1,0,0,0,496,494,1,0,0,0,496,
-		497,1,0,0,0,497,500,1,0,0,0,498,496,1,0,0,0,499,501,5,70,0,0,500,499,1,
-		0,0,0,500,501,1,0,0,0,501,503,1,0,0,0,502,491,1,0,0,0,502,503,1,0,0,0,
-		503,504,1,0,0,0,504,507,5,69,0,0,505,507,3,60,30,0,506,477,1,0,0,0,506,
-		478,1,0,0,0,506,479,1,0,0,0,506,480,1,0,0,0,506,481,1,0,0,0,506,482,1,
-		0,0,0,506,483,1,0,0,0,506,484,1,0,0,0,506,485,1,0,0,0,506,486,1,0,0,0,
-		506,490,1,0,0,0,506,505,1,0,0,0,507,59,1,0,0,0,508,520,5,66,0,0,509,514,
-		3,62,31,0,510,511,5,70,0,0,511,513,3,62,31,0,512,510,1,0,0,0,513,516,1,
-		0,0,0,514,512,1,0,0,0,514,515,1,0,0,0,515,518,1,0,0,0,516,514,1,0,0,0,
-		517,519,5,70,0,0,518,517,1,0,0,0,518,519,1,0,0,0,519,521,1,0,0,0,520,509,
-		1,0,0,0,520,521,1,0,0,0,521,522,1,0,0,0,522,523,5,67,0,0,523,61,1,0,0,
-		0,524,527,3,68,34,0,525,527,5,44,0,0,526,524,1,0,0,0,526,525,1,0,0,0,527,
-		528,1,0,0,0,528,529,5,71,0,0,529,530,3,54,27,0,530,63,1,0,0,0,531,532,
-		5,63,0,0,532,533,3,68,34,0,533,65,1,0,0,0,534,539,3,68,34,0,535,536,5,
-		73,0,0,536,538,3,68,34,0,537,535,1,0,0,0,538,541,1,0,0,0,539,537,1,0,0,
-		0,539,540,1,0,0,0,540,67,1,0,0,0,541,539,1,0,0,0,542,543,7,9,0,0,543,69,
-		1,0,0,0,71,73,91,97,100,107,117,121,123,130,138,141,154,163,175,189,200,
-		204,206,215,225,230,238,242,244,247,253,263,267,282,288,298,301,309,311,
-		315,323,326,331,336,340,342,350,352,364,368,370,377,383,386,396,400,402,
-		412,414,420,436,456,460,462,465,467,473,496,500,502,506,514,518,520,526,
-		539
+		2,29,7,29,2,30,7,30,2,31,7,31,2,32,7,32,2,33,7,33,2,34,7,34,2,35,7,35,
+		1,0,5,0,74,8,0,10,0,12,0,77,9,0,1,0,1,0,1,1,1,1,1,1,1,2,1,2,1,2,1,2,1,
+		2,1,2,1,2,1,2,1,2,1,2,3,2,94,8,2,1,3,1,3,1,3,1,3,3,3,100,8,3,1,3,3,3,103,
+		8,3,1,4,1,4,1,4,1,4,1,4,3,4,110,8,4,1,5,1,5,1,5,1,5,1,5,1,5,5,5,118,8,
+		5,10,5,12,5,121,9,5,1,5,3,5,124,8,5,3,5,126,8,5,1,5,1,5,1,6,1,6,1,6,3,
+		6,133,8,6,1,7,1,7,1,7,1,7,1,7,1,7,3,7,141,8,7,1,7,3,7,144,8,7,1,8,1,8,
+		1,8,1,8,1,8,1,8,1,9,1,9,1,9,1,9,1,9,3,9,157,8,9,1,9,1,9,1,10,1,10,1,10,
+		1,10,1,10,3,10,166,8,10,1,10,1,10,1,11,1,11,1,11,1,11,1,11,1,11,5,11,176,
+		8,11,10,11,12,11,179,9,11,1,11,1,11,1,12,1,12,1,12,1,12,1,12,1,12,1,12,
+		5,12,190,8,12,10,12,12,12,193,9,12,1,12,1,12,1,13,1,13,1,13,1,13,5,13,
+		201,8,13,10,13,12,13,204,9,13,1,13,3,13,207,8,13,3,13,209,8,13,1,13,1,
+		13,1,14,1,14,1,14,1,14,1,14,3,14,218,8,14,1,15,1,15,1,15,1,15,1,15,1,15,
+		5,15,226,8,15,10,15,12,15,229,9,15,1,15,1,15,3,15,233,8,15,1,15,1,15,1,
+		15,1,15,5,15,239,8,15,10,15,12,15,242,9,15,1,15,3,15,245,8,15,3,15,247,
+		8,15,1,15,3,15,250,8,15,1,15,1,15,5,15,254,8,15,10,15,12,15,257,9,15,1,
+		16,1,16,1,16,1,16,1,17,1,17,1,17,3,17,266,8,17,5,17,268,8,17,10,17,12,
+		17,271,9,17,1,17,1,17,1,18,1,18,1,18,1,18,1,19,1,19,1,19,1,19,1,19,1,19,
+		3,19,285,8,19,1,20,1,20,5,20,289,8,20,10,20,12,20,292,9,20,1,20,1,20,1,
+		21,1,21,1,21,1,21,1,21,3,21,301,8,21,1,21,3,21,304,8,21,1,21,1,21,1,21,
+		1,21,1,21,1,21,3,21,312,8,21,3,21,314,8,21,1,21,1,21,3,21,318,8,21,1,21,
+		1,21,1,21,1,21,1,21,1,21,3,21,326,8,21,1,21,3,21,329,8,21,1,21,1,21,1,
+		21,3,21,334,8,21,1,21,1,21,1,21,3,21,339,8,21,1,21,1,21,3,21,343,8,21,
+		3,21,345,8,21,1,22,1,22,1,22,1,22,1,22,1,22,3,22,353,8,22,3,22,355,8,22,
+		1,23,1,23,1,23,1,23,1,23,1,23,1,24,1,24,1,24,1,24,3,24,367,8,24,1,24,1,
+		24,3,24,371,8,24,3,24,373,8,24,1,25,1,25,1,25,1,25,1,25,3,25,380,8,25,
+		1,25,1,25,1,25,1,25,3,25,386,8,25,1,25,3,25,389,8,25,1,25,1,25,1,25,1,
+		25,1,25,1,25,5,25,397,8,25,10,25,12,25,400,9,25,1,25,3,25,403,8,25,3,25,
+		405,8,25,1,26,1,26,1,26,1,26,1,26,1,26,1,26,1,26,3,26,415,8,26,3,26,417,
+		8,26,1,27,1,27,1,27,1,27,3,27,423,8,27,1,27,1,27,1,27,1,27,1,27,1,27,1,
+		27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,3,27,439,8,27,1,27,1,27,1,27,1,27,
+		1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,1,27,5,27,457,8,
+		27,10,27,12,27,460,9,27,1,27,3,27,463,8,27,3,27,465,8,27,1,27,5,27,468,
+		8,27,10,27,12,27,471,9,27,1,28,1,28,1,28,3,28,476,8,28,1,28,1,28,1,29,
+		1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,1,29,
+		1,29,1,29,5,29,497,8,29,10,29,12,29,500,9,29,1,29,3,29,503,8,29,3,29,505,
+		8,29,1,29,1,29,3,29,509,8,29,1,30,1,30,1,30,1,30,5,30,515,8,30,10,30,12,
+		30,518,9,30,1,30,3,30,521,8,30,3,30,523,8,30,1,30,1,30,1,31,1,31,3,31,
+		529,8,31,1,31,1,31,1,31,1,32,1,32,1,32,1,33,1,33,1,33,5,33,540,8,33,10,
+		33,12,33,543,9,33,1,34,1,34,1,35,1,35,1,35,0,2,30,54,36,0,2,4,6,8,10,12,
+		14,16,18,20,22,24,26,28,30,32,34,36,38,40,42,44,46,48,50,52,54,56,58,60,
+		62,64,66,68,70,0,11,2,0,70,70,72,72,1,0,32,33,1,0,27,28,2,0,39,39,58,58,
+		1,0,59,61,1,0,57,58,1,0,51,54,1,0,49,50,1,0,34,35,7,0,2,3,5,7,11,11,14,
+		14,20,20,22,33,46,46,6,0,2,3,5,12,14,14,20,20,22,33,46,46,616,0,75,1,0,
+		0,0,2,80,1,0,0,0,4,93,1,0,0,0,6,95,1,0,0,0,8,104,1,0,0,0,10,111,1,0,0,
+		0,12,129,1,0,0,0,14,134,1,0,0,0,16,145,1,0,0,0,18,151,1,0,0,0,20,160,1,
+		0,0,0,22,169,1,0,0,0,24,182,1,0,0,0,26,196,1,0,0,0,28,212,1,0,0,0,30,249,
+		1,0,0,0,32,258,1,0,0,0,34,262,1,0,0,0,36,274,1,0,0,0,38,284,1,0,0,0,40,
+		286,1,0,0,0,42,344,1,0,0,0,44,346,1,0,0,0,46,356,1,0,0,0,48,372,1,0,0,
+		0,50,404,1,0,0,0,52,416,1,0,0,0,54,422,1,0,0,0,56,475,1,0,0,0,58,508,1,
+		0,0,0,60,510,1,0,0,0,62,528,1,0,0,0,64,533,1,0,0,0,66,536,1,0,0,0,68,544,
+		1,0,0,0,70,546,1,0,0,0,72,74,3,4,2,0,73,72,1,0,0,0,74,77,1,0,0,0,75,73,
+		1,0,0,0,75,76,1,0,0,0,76,78,1,0,0,0,77,75,1,0,0,0,78,79,5,0,0,1,79,1,1,
+		0,0,0,80,81,3,54,27,0,81,82,5,0,0,1,82,3,1,0,0,0,83,94,3,6,3,0,84,94,3,
+		8,4,0,85,94,3,10,5,0,86,94,3,12,6,0,87,94,3,14,7,0,88,94,3,16,8,0,89,94,
+		3,18,9,0,90,94,3,20,10,0,91,94,3,22,11,0,92,94,3,24,12,0,93,83,1,0,0,0,
+		93,84,1,0,0,0,93,85,1,0,0,0,93,86,1,0,0,0,93,87,1,0,0,0,93,88,1,0,0,0,
+		93,89,1,0,0,0,93,90,1,0,0,0,93,91,1,0,0,0,93,92,1,0,0,0,94,5,1,0,0,0,95,
+		96,5,1,0,0,96,99,5,44,0,0,97,98,5,2,0,0,98,100,3,70,35,0,99,97,1,0,0,0,
+		99,100,1,0,0,0,100,102,1,0,0,0,101,103,5,72,0,0,102,101,1,0,0,0,102,103,
+		1,0,0,0,103,7,1,0,0,0,104,105,5,3,0,0,105,106,3,70,35,0,106,107,5,55,0,
+		0,107,109,3,30,15,0,108,110,5,72,0,0,109,108,1,0,0,0,109,110,1,0,0,0,110,
+		9,1,0,0,0,111,112,5,4,0,0,112,113,3,70,35,0,113,125,5,66,0,0,114,119,3,
+		70,35,0,115,116,5,70,0,0,116,118,3,70,35,0,117,115,1,0,0,0,118,121,1,0,
+		0,0,119,117,1,0,0,0,119,120,1,0,0,0,120,123,1,0,0,0,121,119,1,0,0,0,122,
+		124,5,70,0,0,123,122,1,0,0,0,123,124,1,0,0,0,124,126,1,0,0,0,125,114,1,
+		0,0,0,125,126,1,0,0,0,126,127,1,0,0,0,127,128,5,67,0,0,128,11,1,0,0,0,
+		129,130,5,5,0,0,130,132,3,70,35,0,131,133,5,72,0,0,132,131,1,0,0,0,132,
+		133,1,0,0,0,133,13,1,0,0,0,134,135,5,6,0,0,135,136,3,70,35,0,136,137,5,
+		71,0,0,137,140,3,30,15,0,138,139,5,55,0,0,139,141,3,54,27,0,140,138,1,
+		0,0,0,140,141,1,0,0,0,141,143,1,0,0,0,142,144,5,72,0,0,143,142,1,0,0,0,
+		143,144,1,0,0,0,144,15,1,0,0,0,145,146,5,7,0,0,146,147,3,70,35,0,147,148,
+		5,55,0,0,148,149,3,70,35,0,149,150,3,34,17,0,150,17,1,0,0,0,151,152,5,
+		8,0,0,152,153,3,70,35,0,153,156,3,26,13,0,154,155,5,47,0,0,155,157,3,26,
+		13,0,156,154,1,0,0,0,156,157,1,0,0,0,157,158,1,0,0,0,158,159,3,34,17,0,
+		159,19,1,0,0,0,160,161,5,9,0,0,161,162,3,70,35,0,162,165,3,26,13,0,163,
+		164,5,47,0,0,164,166,3,26,13,0,165,163,1,0,0,0,165,166,1,0,0,0,166,167,
+		1,0,0,0,167,168,3,40,20,0,168,21,1,0,0,0,169,170,5,10,0,0,170,171,3,70,
+		35,0,171,172,5,11,0,0,172,173,3,66,33,0,173,177,5,66,0,0,174,176,3,48,
+		24,0,175,174,1,0,0,0,176,179,1,0,0,0,177,175,1,0,0,0,177,178,1,0,0,0,178,
+		180,1,0,0,0,179,177,1,0,0,0,180,181,5,67,0,0,181,23,1,0,0,0,182,183,5,
+		12,0,0,183,184,3,70,35,0,184,185,5,13,0,0,185,186,5,14,0,0,186,187,5,44,
+		0,0,187,191,5,66,0,0,188,190,3,50,25,0,189,188,1,0,0,0,190,193,1,0,0,0,
+		191,189,1,0,0,0,191,192,1,0,0,0,192,194,1,0,0,0,193,191,1,0,0,0,194,195,
+		5,67,0,0,195,25,1,0,0,0,196,208,5,64,0,0,197,202,3,28,14,0,198,199,5,70,
+		0,0,199,201,3,28,14,0,200,198,1,0,0,0,201,204,1,0,0,0,202,200,1,0,0,0,
+		202,203,1,0,0,0,203,206,1,0,0,0,204,202,1,0,0,0,205,207,5,70,0,0,206,205,
+		1,0,0,0,206,207,1,0,0,0,207,209,1,0,0,0,208,197,1,0,0,0,208,209,1,0,0,
+		0,209,210,1,0,0,0,210,211,5,65,0,0,211,27,1,0,0,0,212,213,3,68,34,0,213,
+		214,5,71,0,0,214,217,3,30,15,0,215,216,5,55,0,0,216,218,3,54,27,0,217,
+		215,1,0,0,0,217,218,1,0,0,0,218,29,1,0,0,0,219,220,6,15,-1,0,220,232,3,
+		66,33,0,221,222,5,53,0,0,222,227,3,30,15,0,223,224,5,70,0,0,224,226,3,
+		30,15,0,225,223,1,0,0,0,226,229,1,0,0,0,227,225,1,0,0,0,227,228,1,0,0,
+		0,228,230,1,0,0,0,229,227,1,0,0,0,230,231,5,54,0,0,231,233,1,0,0,0,232,
+		221,1,0,0,0,232,233,1,0,0,0,233,250,1,0,0,0,234,246,5,66,0,0,235,240,3,
+		32,16,0,236,237,5,70,0,0,237,239,3,32,16,0,238,236,1,0,0,0,239,242,1,0,
+		0,0,240,238,1,0,0,0,240,241,1,0,0,0,241,244,1,0,0,0,242,240,1,0,0,0,243,
+		245,5,70,0,0,244,243,1,0,0,0,244,245,1,0,0,0,245,247,1,0,0,0,246,235,1,
+		0,0,0,246,247,1,0,0,0,247,248,1,0,0,0,248,250,5,67,0,0,249,219,1,0,0,0,
+		249,234,1,0,0,0,250,255,1,0,0,0,251,252,10,3,0,0,252,254,5,62,0,0,253,
+		251,1,0,0,0,254,257,1,0,0,0,255,253,1,0,0,0,255,256,1,0,0,0,256,31,1,0,
+		0,0,257,255,1,0,0,0,258,259,3,70,35,0,259,260,5,71,0,0,260,261,3,30,15,
+		0,261,33,1,0,0,0,262,269,5,66,0,0,263,265,3,36,18,0,264,266,7,0,0,0,265,
+		264,1,0,0,0,265,266,1,0,0,0,266,268,1,0,0,0,267,263,1,0,0,0,268,271,1,
+		0,0,0,269,267,1,0,0,0,269,270,1,0,0,0,270,272,1,0,0,0,271,269,1,0,0,0,
+		272,273,5,67,0,0,273,35,1,0,0,0,274,275,3,68,34,0,275,276,5,55,0,0,276,
+		277,3,38,19,0,277,37,1,0,0,0,278,279,3,70,35,0,279,280,3,60,30,0,280,285,
+		1,0,0,0,281,282,7,1,0,0,282,285,3,54,27,0,283,285,3,54,27,0,284,278,1,
+		0,0,0,284,281,1,0,0,0,284,283,1,0,0,0,285,39,1,0,0,0,286,290,5,66,0,0,
+		287,289,3,42,21,0,288,287,1,0,0,0,289,292,1,0,0,0,290,288,1,0,0,0,290,
+		291,1,0,0,0,291,293,1,0,0,0,292,290,1,0,0,0,293,294,5,67,0,0,294,41,1,
+		0,0,0,295,296,5,15,0,0,296,297,3,70,35,0,297,300,5,55,0,0,298,301,3,46,
+		23,0,299,301,3,54,27,0,300,298,1,0,0,0,300,299,1,0,0,0,301,303,1,0,0,0,
+		302,304,5,72,0,0,303,302,1,0,0,0,303,304,1,0,0,0,304,345,1,0,0,0,305,306,
+		5,16,0,0,306,307,3,54,27,0,307,313,3,40,20,0,308,311,5,17,0,0,309,312,
+		3,40,20,0,310,312,3,44,22,0,311,309,1,0,0,0,311,310,1,0,0,0,312,314,1,
+		0,0,0,313,308,1,0,0,0,313,314,1,0,0,0,314,345,1,0,0,0,315,317,3,46,23,
+		0,316,318,5,72,0,0,317,316,1,0,0,0,317,318,1,0,0,0,318,345,1,0,0,0,319,
+		320,5,19,0,0,320,321,3,54,27,0,321,322,5,2,0,0,322,325,3,54,27,0,323,324,
+		5,20,0,0,324,326,3,60,30,0,325,323,1,0,0,0,325,326,1,0,0,0,326,328,1,0,
+		0,0,327,329,5,72,0,0,328,327,1,0,0,0,328,329,1,0,0,0,329,345,1,0,0,0,330,
+		331,5,21,0,0,331,333,3,54,27,0,332,334,5,72,0,0,333,332,1,0,0,0,333,334,
+		1,0,0,0,334,345,1,0,0,0,335,336,5,22,0,0,336,338,3,54,27,0,337,339,5,72,
+		0,0,338,337,1,0,0,0,338,339,1,0,0,0,339,345,1,0,0,0,340,342,3,54,27,0,
+		341,343,5,72,0,0,342,341,1,0,0,0,342,343,1,0,0,0,343,345,1,0,0,0,344,295,
+		1,0,0,0,344,305,1,0,0,0,344,315,1,0,0,0,344,319,1,0,0,0,344,330,1,0,0,
+		0,344,335,1,0,0,0,344,340,1,0,0,0,345,43,1,0,0,0,346,347,5,16,0,0,347,
+		348,3,54,27,0,348,354,3,40,20,0,349,352,5,17,0,0,350,353,3,40,20,0,351,
+		353,3,44,22,0,352,350,1,0,0,0,352,351,1,0,0,0,353,355,1,0,0,0,354,349,
+		1,0,0,0,354,355,1,0,0,0,355,45,1,0,0,0,356,357,5,13,0,0,357,358,3,70,35,
+		0,358,359,5,18,0,0,359,360,3,54,27,0,360,361,3,40,20,0,361,47,1,0,0,0,
+		362,363,3,70,35,0,363,364,5,56,0,0,364,366,3,54,27,0,365,367,7,0,0,0,366,
+		365,1,0,0,0,366,367,1,0,0,0,367,373,1,0,0,0,368,370,3,36,18,0,369,371,
+		7,0,0,0,370,369,1,0,0,0,370,371,1,0,0,0,371,373,1,0,0,0,372,362,1,0,0,
+		0,372,368,1,0,0,0,373,49,1,0,0,0,374,375,5,23,0,0,375,376,5,24,0,0,376,
+		377,5,25,0,0,377,379,5,44,0,0,378,380,5,72,0,0,379,378,1,0,0,0,379,380,
+		1,0,0,0,380,405,1,0,0,0,381,382,5,23,0,0,382,385,3,54,27,0,383,384,5,17,
+		0,0,384,386,5,44,0,0,385,383,1,0,0,0,385,386,1,0,0,0,386,388,1,0,0,0,387,
+		389,5,72,0,0,388,387,1,0,0,0,388,389,1,0,0,0,389,405,1,0,0,0,390,391,5,
+		26,0,0,391,392,7,2,0,0,392,393,5,48,0,0,393,398,3,52,26,0,394,395,5,70,
+		0,0,395,397,3,52,26,0,396,394,1,0,0,0,397,400,1,0,0,0,398,396,1,0,0,0,
+		398,399,1,0,0,0,399,402,1,0,0,0,400,398,1,0,0,0,401,403,5,72,0,0,402,401,
+		1,0,0,0,402,403,1,0,0,0,403,405,1,0,0,0,404,374,1,0,0,0,404,381,1,0,0,
+		0,404,390,1,0,0,0,405,51,1,0,0,0,406,407,5,29,0,0,407,417,3,64,32,0,408,
+		409,5,30,0,0,409,417,3,60,30,0,410,411,5,31,0,0,411,414,3,54,27,0,412,
+		413,5,20,0,0,413,415,3,60,30,0,414,412,1,0,0,0,414,415,1,0,0,0,415,417,
+		1,0,0,0,416,406,1,0,0,0,416,408,1,0,0,0,416,410,1,0,0,0,417,53,1,0,0,0,
+		418,419,6,27,-1,0,419,420,7,3,0,0,420,423,3,54,27,9,421,423,3,58,29,0,
+		422,418,1,0,0,0,422,421,1,0,0,0,423,469,1,0,0,0,424,425,10,8,0,0,425,426,
+		7,4,0,0,426,468,3,54,27,9,427,428,10,7,0,0,428,429,7,5,0,0,429,468,3,54,
+		27,8,430,431,10,6,0,0,431,432,7,6,0,0,432,468,3,54,27,7,433,434,10,5,0,
+		0,434,435,7,7,0,0,435,468,3,54,27,6,436,438,10,4,0,0,437,439,5,39,0,0,
+		438,437,1,0,0,0,438,439,1,0,0,0,439,440,1,0,0,0,440,441,5,18,0,0,441,468,
+		3,54,27,5,442,443,10,3,0,0,443,444,5,37,0,0,444,468,3,54,27,4,445,446,
+		10,2,0,0,446,447,5,38,0,0,447,468,3,54,27,3,448,449,10,11,0,0,449,450,
+		5,73,0,0,450,468,3,70,35,0,451,452,10,10,0,0,452,464,5,64,0,0,453,458,
+		3,56,28,0,454,455,5,70,0,0,455,457,3,56,28,0,456,454,1,0,0,0,457,460,1,
+		0,0,0,458,456,1,0,0,0,458,459,1,0,0,0,459,462,1,0,0,0,460,458,1,0,0,0,
+		461,463,5,70,0,0,462,461,1,0,0,0,462,463,1,0,0,0,463,465,1,0,0,0,464,453,
+		1,0,0,0,464,465,1,0,0,0,465,466,1,0,0,0,466,468,5,65,0,0,467,424,1,0,0,
+		0,467,427,1,0,0,0,467,430,1,0,0,0,467,433,1,0,0,0,467,436,1,0,0,0,467,
+		442,1,0,0,0,467,445,1,0,0,0,467,448,1,0,0,0,467,451,1,0,0,0,468,471,1,
+		0,0,0,469,467,1,0,0,0,469,470,1,0,0,0,470,55,1,0,0,0,471,469,1,0,0,0,472,
+		473,3,70,35,0,473,474,5,71,0,0,474,476,1,0,0,0,475,472,1,0,0,0,475,476,
+		1,0,0,0,476,477,1,0,0,0,477,478,3,54,27,0,478,57,1,0,0,0,479,509,5,43,
+		0,0,480,509,5,42,0,0,481,509,5,40,0,0,482,509,5,41,0,0,483,509,5,44,0,
+		0,484,509,7,8,0,0,485,509,5,36,0,0,486,509,3,64,32,0,487,509,3,70,35,0,
+		488,489,5,64,0,0,489,490,3,54,27,0,490,491,5,65,0,0,491,509,1,0,0,0,492,
+		504,5,68,0,0,493,498,3,54,27,0,494,495,5,70,0,0,495,497,3,54,27,0,496,
+		494,1,0,0,0,497,500,1,0,0,0,498,496,1,0,0,0,498,499,1,0,0,0,499,502,1,
+		0,0,0,500,498,1,0,0,0,501,503,5,70,0,0,502,501,1,0,0,0,502,503,1,0,0,0,
+		503,505,1,0,0,0,504,493,1,0,0,0,504,505,1,0,0,0,505,506,1,0,0,0,506,509,
+		5,69,0,0,507,509,3,60,30,0,508,479,1,0,0,0,508,480,1,0,0,0,508,481,1,0,
+		0,0,508,482,1,0,0,0,508,483,1,0,0,0,508,484,1,0,0,0,508,485,1,0,0,0,508,
+		486,1,0,0,0,508,487,1,0,0,0,508,488,1,0,0,0,508,492,1,0,0,0,508,507,1,
+		0,0,0,509,59,1,0,0,0,510,522,5,66,0,0,511,516,3,62,31,0,512,513,5,70,0,
+		0,513,515,3,62,31,0,514,512,1,0,0,0,515,518,1,0,0,0,516,514,1,0,0,0,516,
+		517,1,0,0,0,517,520,1,0,0,0,518,516,1,0,0,0,519,521,5,70,0,0,520,519,1,
+		0,0,0,520,521,1,0,0,0,521,523,1,0,0,0,522,511,1,0,0,0,522,523,1,0,0,0,
+		523,524,1,0,0,0,524,525,5,67,0,0,525,61,1,0,0,0,526,529,3,70,35,0,527,
+		529,5,44,0,0,528,526,1,0,0,0,528,527,1,0,0,0,529,530,1,0,0,0,530,531,5,
+		71,0,0,531,532,3,54,27,0,532,63,1,0,0,0,533,534,5,63,0,0,534,535,3,70,
+		35,0,535,65,1,0,0,0,536,541,3,70,35,0,537,538,5,73,0,0,538,540,3,70,35,
+		0,539,537,1,0,0,0,540,543,1,0,0,0,541,539,1,0,0,0,541,542,1,0,0,0,542,
+		67,1,0,0,0,543,541,1,0,0,0,544,545,7,9,0,0,545,69,1,0,0,0,546,547,7,10,
+		0,0,547,71,1,0,0,0,71,75,93,99,102,109,119,123,125,132,140,143,156,165,
+		177,191,202,206,208,217,227,232,240,244,246,249,255,265,269,284,290,300,
+		303,311,313,317,325,328,333,338,342,344,352,354,366,370,372,379,385,388,
+		398,402,404,414,416,422,438,458,462,464,467,469,475,498,502,504,508,516,
+		520,522,528,541
 	};
 
 	public static readonly ATN _ATN =
