@@ -10,9 +10,6 @@ public readonly record struct MetricPoint(string RunId, string Name, double Valu
 /// <summary>Tuning for <see cref="IMetricWriter"/>.</summary>
 public sealed record MetricWriterOptions
 {
-    /// <summary>Longest time a logged point waits before it is written.</summary>
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(50);
-
     /// <summary>Most points written in one transaction.</summary>
     public int MaxBatchSize { get; init; } = 20_000;
 
@@ -22,7 +19,8 @@ public sealed record MetricWriterOptions
 
 /// <summary>
 /// Asynchronous batched metric writer: <see cref="Log"/> enqueues and returns at once; a
-/// background task writes batches in single transactions. Dispose (or <see cref="FlushAsync"/>)
+/// background task writes whatever has queued up in one transaction as soon as the previous
+/// write ends (so batches grow with load and a lone point is written at once). Dispose (or <see cref="FlushAsync"/>)
 /// to make sure every logged point is stored. A failed write is reported by the next
 /// <see cref="FlushAsync"/> or by dispose.
 /// </summary>

@@ -47,7 +47,7 @@ public static class TrackingStoreFactory
         return new TrackingStores(
             location.Uri,
             new SqliteTrackingStore(database, location.Uri),
-            new SqliteModelRegistry(database),
+            new SqliteModelRegistry(database.AddReference()),
             artifacts);
     }
 }
