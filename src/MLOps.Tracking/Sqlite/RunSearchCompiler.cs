@@ -4,8 +4,16 @@ using MLOps.Tracking.Search;
 
 namespace MLOps.Tracking.Sqlite;
 
-/// <summary>A search compiled to one SQLite statement. Every user-supplied text is a parameter.</summary>
-internal sealed record CompiledRunSearch(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters, int Limit, int Offset, string QueryHash)
+/// <summary>One parameterized statement.</summary>
+internal sealed record SqlStatement(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters);
+
+/// <summary>
+/// A search compiled to SQLite statements; every user-supplied text is a parameter. When the
+/// first order term is a metric, <see cref="Primary"/> walks the runs that have the metric in
+/// index order and <see cref="Fallback"/> lists the runs without it (they sort last);
+/// <see cref="PrimaryCount"/> counts the first group when a page starts past it.
+/// </summary>
+internal sealed record CompiledRunSearch(SqlStatement Primary, SqlStatement? Fallback, SqlStatement? PrimaryCount, int Limit, int Offset, string QueryHash)
 {
     public string NextPageToken() => RunSearchCompiler.EncodeToken(Offset + Limit, QueryHash);
 }
@@ -38,7 +46,7 @@ internal static class RunSearchCompiler
         ["created_time"] = ("r.created_at", false),
         ["start_time"] = ("r.start_time", true),
         ["end_time"] = ("r.end_time", true),
-        ["duration"] = ("((r.end_time - r.start_time) / 1000.0)", true),
+        ["duration"] = ("(r.end_time - r.start_time)", true),
     };
 
     public static CompiledRunSearch Compile(RunSearchRequest request)
@@ -57,6 +65,19 @@ internal static class RunSearchCompiler
             throw new ArgumentOutOfRangeException(nameof(request), offset, "the offset cannot be negative");
         }
 
+        if (order.Count > 0 && order[0].Field.Kind == QueryFieldKind.Metric)
+        {
+            var metric = order[0];
+            var rest = order.Skip(1).ToList();
+            return new CompiledRunSearch(
+                WithMetric(filter, metric, rest, $"LIMIT {{0}} OFFSET {{1}}", request.Limit + 1, offset),
+                WithoutMetric(filter, metric.Field.Name, rest),
+                WithMetric(filter, metric, rest, null, 0, 0, count: true),
+                request.Limit,
+                offset,
+                hash);
+        }
+
         var builder = new Builder();
         var sql = new StringBuilder($"SELECT {RunReader.Columns} FROM {RunReader.From}");
         if (filter is not null)
@@ -65,14 +86,61 @@ internal static class RunSearchCompiler
         }
 
         sql.Append(" ORDER BY ");
+        AppendOrder(sql, builder, order);
+        sql.Append(order.Count == 0 ? "r.created_at DESC, r.run_key DESC" : "r.run_key DESC");
+        sql.Append(" LIMIT ").Append(builder.Add(request.Limit + 1)).Append(" OFFSET ").Append(builder.Add(offset)).Append(';');
+        return new CompiledRunSearch(new SqlStatement(sql.ToString(), builder.Parameters), null, null, request.Limit, offset, hash);
+    }
+
+    private static void AppendOrder(StringBuilder sql, Builder builder, IEnumerable<QueryOrderTerm> order)
+    {
         foreach (var term in order)
         {
             sql.Append(builder.OrderExpression(term.Field)).Append(term.Descending ? " DESC" : " ASC").Append(" NULLS LAST, ");
         }
+    }
 
-        sql.Append(order.Count == 0 ? "r.created_at DESC, r.run_key DESC" : "r.run_key DESC");
-        sql.Append(" LIMIT ").Append(builder.Add(request.Limit + 1)).Append(" OFFSET ").Append(builder.Add(offset)).Append(';');
-        return new CompiledRunSearch(sql.ToString(), builder.Parameters, request.Limit, offset, hash);
+    /// <summary>
+    /// Runs that have the order metric, driven by the metrics_latest (name, value) index so a page
+    /// needs no sort of every run. Ties go by run key in the same direction as the index.
+    /// </summary>
+    private static SqlStatement WithMetric(QueryExpression? filter, QueryOrderTerm metric, List<QueryOrderTerm> rest, string? paging, int limit, int offset, bool count = false)
+    {
+        var builder = new Builder();
+        var name = builder.Add(metric.Field.Name);
+        var sql = new StringBuilder(count ? "SELECT COUNT(*)" : $"SELECT {RunReader.Columns}");
+        sql.Append($" FROM metrics_latest o CROSS JOIN runs r JOIN experiments e ON e.id = r.experiment_id WHERE o.name = {name} AND r.run_key = o.run_key");
+        if (filter is not null)
+        {
+            sql.Append(" AND ").Append(builder.Condition(filter, correlated: true));
+        }
+
+        if (!count)
+        {
+            var direction = metric.Descending ? " DESC" : " ASC";
+            sql.Append(" ORDER BY o.value").Append(direction).Append(", ");
+            AppendOrder(sql, builder, rest);
+            sql.Append("o.run_key").Append(direction).Append(' ');
+            sql.Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, paging!, builder.Add(limit), builder.Add(offset)));
+        }
+
+        return new SqlStatement(sql.Append(';').ToString(), builder.Parameters);
+    }
+
+    /// <summary>Runs without the order metric; the store adds LIMIT and OFFSET parameters $limit and $offset.</summary>
+    private static SqlStatement WithoutMetric(QueryExpression? filter, string metric, List<QueryOrderTerm> rest)
+    {
+        var builder = new Builder();
+        var sql = new StringBuilder($"SELECT {RunReader.Columns} FROM {RunReader.From} WHERE r.run_key NOT IN (SELECT run_key FROM metrics_latest WHERE name = {builder.Add(metric)})");
+        if (filter is not null)
+        {
+            sql.Append(" AND ").Append(builder.Condition(filter, correlated: true));
+        }
+
+        sql.Append(" ORDER BY ");
+        AppendOrder(sql, builder, rest);
+        sql.Append("r.run_key DESC LIMIT $limit OFFSET $offset;");
+        return new SqlStatement(sql.ToString(), builder.Parameters);
     }
 
     private sealed class Builder
@@ -86,20 +154,25 @@ internal static class RunSearchCompiler
             return name;
         }
 
-        public string Condition(QueryExpression expression) => expression switch
+        /// <summary>
+        /// With <paramref name="correlated"/> a named-field test is a per-run EXISTS lookup instead
+        /// of an IN over every matching run: the first test of an AND chain picks the candidate
+        /// runs through the (name, value) index, the later ones only check those candidates.
+        /// </summary>
+        public string Condition(QueryExpression expression, bool correlated = false) => expression switch
         {
-            QueryAnd and => $"({Condition(and.Left)} AND {Condition(and.Right)})",
-            QueryOr or => $"({Condition(or.Left)} OR {Condition(or.Right)})",
-            QueryNot not => $"(NOT {Condition(not.Operand)})",
-            QueryCompare compare => Test(compare.Field, compare.Value.IsNumber, $"{{0}} {Operator(compare.Operator)} {Add(compare.Value.Value)}"),
-            QueryIn @in => Test(@in.Field, @in.Values[0].IsNumber, $"{{0}} {(@in.Negated ? "NOT IN" : "IN")} ({string.Join(", ", @in.Values.Select(v => Add(v.Value)))})"),
-            QueryLike like => Test(like.Field, false, $"{{0}} {(like.Negated ? "NOT LIKE" : "LIKE")} {Add(like.Pattern.Value)}"),
+            QueryAnd and => $"({Condition(and.Left, correlated)} AND {Condition(and.Right, true)})",
+            QueryOr or => $"({Condition(or.Left, correlated)} OR {Condition(or.Right, correlated)})",
+            QueryNot not => $"(NOT {Condition(not.Operand, correlated)})",
+            QueryCompare compare => Test(compare.Field, compare.Value.IsNumber, $"{{0}} {Operator(compare.Operator)} {Add(Value(compare.Field, compare.Value))}", correlated),
+            QueryIn @in => Test(@in.Field, @in.Values[0].IsNumber, $"{{0}} {(@in.Negated ? "NOT IN" : "IN")} ({string.Join(", ", @in.Values.Select(v => Add(Value(@in.Field, v))))})", correlated),
+            QueryLike like => Test(like.Field, false, $"{{0}} {(like.Negated ? "NOT LIKE" : "LIKE")} {Add(like.Pattern.Value)}", correlated),
             QueryIsNull isNull => IsNull(isNull),
             _ => throw new InvalidOperationException($"unknown query node {expression.GetType().Name}"),
         };
 
         /// <summary>Applies a condition template (<c>{0}</c> is the value column) to a field.</summary>
-        private string Test(QueryField field, bool numeric, string template)
+        private string Test(QueryField field, bool numeric, string template, bool correlated)
         {
             if (field.Kind == QueryFieldKind.Attribute)
             {
@@ -111,8 +184,14 @@ internal static class RunSearchCompiler
             var (table, valueColumn) = NamedTable(field.Kind, numeric);
             var name = Add(field.Name);
             var inner = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, valueColumn);
-            return $"r.run_key IN (SELECT run_key FROM {table} WHERE name = {name} AND {inner})";
+            return correlated
+                ? $"EXISTS (SELECT 1 FROM {table} WHERE run_key = r.run_key AND name = {name} AND {inner})"
+                : $"r.run_key IN (SELECT run_key FROM {table} WHERE name = {name} AND {inner})";
         }
+
+        /// <summary>Durations are stored as milliseconds and written in seconds.</summary>
+        private static object Value(QueryField field, QueryValue value) =>
+            field is { Kind: QueryFieldKind.Attribute, Name: "duration" } ? (double)value.Value * 1000 : value.Value;
 
         private string IsNull(QueryIsNull test)
         {

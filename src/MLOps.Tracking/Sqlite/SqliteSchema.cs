@@ -188,6 +188,9 @@ internal static class SqliteSchema
             );
             CREATE INDEX registry_audit_model ON registry_audit(model, id);
             """),
+        (2, "search: duration index", """
+            CREATE INDEX runs_duration ON runs((end_time - start_time));
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

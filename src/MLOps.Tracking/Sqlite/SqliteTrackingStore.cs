@@ -562,24 +562,40 @@ public sealed class SqliteTrackingStore : ITrackingStore
     {
         var compiled = RunSearchCompiler.Compile(request);
         using var connection = _database.OpenReader();
-        using var command = Sql.Command(connection, null, compiled.Sql, [.. compiled.Parameters]);
-        var rows = new List<(long, RunRecord)>();
-        using (var reader = command.ExecuteReader())
+        var rows = ReadRuns(connection, compiled.Primary);
+        if (compiled.Fallback is { } fallback && rows.Count <= compiled.Limit)
         {
-            while (reader.Read())
+            // The page runs past the runs that have the order metric: continue with those without it.
+            var withMetric = rows.Count > 0 || compiled.Offset == 0
+                ? compiled.Offset + rows.Count
+                : Convert.ToInt32(Sql.Scalar(connection, null, compiled.PrimaryCount!.Sql, [.. compiled.PrimaryCount.Parameters]), System.Globalization.CultureInfo.InvariantCulture);
+            rows.AddRange(ReadRuns(connection, fallback with
             {
-                rows.Add(RunReader.Read(reader));
-            }
+                Parameters = [.. fallback.Parameters, ("$limit", compiled.Limit + 1 - rows.Count), ("$offset", Math.Max(0, compiled.Offset - withMetric))],
+            }));
         }
 
         var hasMore = rows.Count > compiled.Limit;
         if (hasMore)
         {
-            rows.RemoveAt(rows.Count - 1);
+            rows.RemoveRange(compiled.Limit, rows.Count - compiled.Limit);
         }
 
         var details = RunDetailsLoader.Load(connection, rows);
         return Task.FromResult(new RunPage(details, hasMore ? compiled.NextPageToken() : null));
+    }
+
+    private static List<(long, RunRecord)> ReadRuns(SqliteConnection connection, SqlStatement statement)
+    {
+        using var command = Sql.Command(connection, null, statement.Sql, [.. statement.Parameters]);
+        using var reader = command.ExecuteReader();
+        var rows = new List<(long, RunRecord)>();
+        while (reader.Read())
+        {
+            rows.Add(RunReader.Read(reader));
+        }
+
+        return rows;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -47,6 +47,38 @@ public sealed class RunPagingTests : IDisposable
     }
 
     [Fact]
+    public async Task Ordering_by_a_metric_only_some_runs_have_pages_across_the_missing_ones()
+    {
+        await using var stores = await StoreWith25Runs();
+        for (var i = 0; i < 25; i += 2)
+        {
+            await stores.Runs.LogMetricsAsync([new MetricPoint($"run{i:D2}", "x", i, 0, DateTimeOffset.UtcNow)]);
+        }
+
+        foreach (var size in new[] { 3, 5, 13, 24 })
+        {
+            var seen = new List<RunDetails>();
+            string? token = null;
+            do
+            {
+                var page = await stores.Runs.SearchRunsAsync(new RunSearchRequest { OrderBy = "metrics.x desc", Limit = size, PageToken = token });
+                seen.AddRange(page.Runs);
+                token = page.NextPageToken;
+            }
+            while (token is not null);
+
+            Assert.Equal(25, seen.Select(r => r.Run.RunId).Distinct().Count());
+            Assert.Equal(Enumerable.Range(0, 13).Select(i => 24.0 - (2 * i)), seen.Take(13).Select(r => r.Metrics["x"]));
+            Assert.All(seen.Skip(13), r => Assert.False(r.Metrics.ContainsKey("x")));
+        }
+
+        var deep = await stores.Runs.SearchRunsAsync(new RunSearchRequest { Filter = "metrics.m >= 0", OrderBy = "metrics.x asc", Limit = 5, Offset = 20 });
+        Assert.Equal(5, deep.Runs.Count);
+        Assert.All(deep.Runs, r => Assert.False(r.Metrics.ContainsKey("x")));
+        Assert.Null(deep.NextPageToken);
+    }
+
+    [Fact]
     public async Task Offset_paging_matches_token_paging_and_ends_cleanly()
     {
         await using var stores = await StoreWith25Runs();

@@ -192,8 +192,8 @@ public sealed class RunSearchTests(SearchFixture fixture) : IClassFixture<Search
             Filter = "params.`DROPME` = 'DROPVALUE' and name like 'DROPLIKE%' and metrics.`DROPMETRIC` > 1",
             OrderBy = "tags.`DROPTAG` desc",
         });
-        Assert.DoesNotContain("DROP", compiled.Sql, StringComparison.Ordinal);
-        var values = compiled.Parameters.Select(p => p.Value?.ToString()).ToList();
+        Assert.DoesNotContain("DROP", compiled.Primary.Sql, StringComparison.Ordinal);
+        var values = compiled.Primary.Parameters.Select(p => p.Value?.ToString()).ToList();
         Assert.Contains("DROPME", values);
         Assert.Contains("DROPVALUE", values);
         Assert.Contains("DROPLIKE%", values);
