@@ -161,7 +161,7 @@ internal static class RunSearchCompiler
         /// </summary>
         public string Condition(QueryExpression expression, bool correlated = false) => expression switch
         {
-            QueryAnd and => $"({Condition(and.Left, correlated)} AND {Condition(and.Right, true)})",
+            QueryAnd and => And(and, correlated),
             QueryOr or => $"({Condition(or.Left, correlated)} OR {Condition(or.Right, correlated)})",
             QueryNot not => $"(NOT {Condition(not.Operand, correlated)})",
             QueryCompare compare => Test(compare.Field, compare.Value.IsNumber, $"{{0}} {Operator(compare.Operator)} {Add(Value(compare.Field, compare.Value))}", correlated),
@@ -169,6 +169,39 @@ internal static class RunSearchCompiler
             QueryLike like => Test(like.Field, false, $"{{0}} {(like.Negated ? "NOT LIKE" : "LIKE")} {Add(like.Pattern.Value)}", correlated),
             QueryIsNull isNull => IsNull(isNull),
             _ => throw new InvalidOperationException($"unknown query node {expression.GetType().Name}"),
+        };
+
+        /// <summary>
+        /// An AND chain: the test most likely to be selective (equality, then an 'in' list, then a
+        /// range) drives through its index; the others are checked per candidate run.
+        /// </summary>
+        private string And(QueryAnd and, bool correlated)
+        {
+            var terms = new List<QueryExpression>();
+            Flatten(and, terms);
+            var driver = correlated ? -1 : terms.Select((t, i) => (Score: DriverScore(t), Index: i)).Min().Index;
+            return "(" + string.Join(" AND ", terms.Select((t, i) => Condition(t, i != driver))) + ")";
+        }
+
+        private static void Flatten(QueryExpression expression, List<QueryExpression> terms)
+        {
+            if (expression is QueryAnd and)
+            {
+                Flatten(and.Left, terms);
+                Flatten(and.Right, terms);
+            }
+            else
+            {
+                terms.Add(expression);
+            }
+        }
+
+        private static int DriverScore(QueryExpression expression) => expression switch
+        {
+            QueryCompare { Field.Kind: not QueryFieldKind.Attribute, Operator: QueryComparison.Equal } => 0,
+            QueryIn { Field.Kind: not QueryFieldKind.Attribute, Negated: false } => 1,
+            QueryCompare { Field.Kind: not QueryFieldKind.Attribute, Operator: not QueryComparison.NotEqual } => 2,
+            _ => 3,
         };
 
         /// <summary>Applies a condition template (<c>{0}</c> is the value column) to a field.</summary>
