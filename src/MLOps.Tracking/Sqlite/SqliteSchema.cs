@@ -1,0 +1,197 @@
+namespace MLOps.Tracking.Sqlite;
+
+/// <summary>
+/// The schema as an ordered list of migrations. A migration is never edited once released; a
+/// change is a new entry. <c>schema_migrations</c> records which ran.
+/// </summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<(int Version, string Description, string Sql)> Migrations =
+    [
+        (1, "runs, metrics, params, tags, artifacts, registry", """
+            CREATE TABLE experiments (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at INTEGER NOT NULL
+            );
+
+            CREATE TABLE runs (
+                run_key INTEGER PRIMARY KEY,
+                run_id TEXT NOT NULL UNIQUE,
+                experiment_id TEXT NOT NULL REFERENCES experiments(id),
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                parent_run_id TEXT REFERENCES runs(run_id),
+                root_run_id TEXT NOT NULL,
+                node_instance_id TEXT,
+                pipeline TEXT,
+                source_file TEXT,
+                source_digest TEXT,
+                plan_digest TEXT,
+                git_commit TEXT,
+                status TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                start_time INTEGER,
+                end_time INTEGER,
+                cache_key TEXT,
+                cache_key_components TEXT,
+                cached_from_run_id TEXT
+            );
+            CREATE UNIQUE INDEX runs_parent_node ON runs(parent_run_id, node_instance_id)
+                WHERE parent_run_id IS NOT NULL AND node_instance_id IS NOT NULL;
+            CREATE INDEX runs_parent ON runs(parent_run_id, created_at);
+            CREATE INDEX runs_root ON runs(root_run_id);
+            CREATE INDEX runs_experiment ON runs(experiment_id, start_time);
+            CREATE INDEX runs_start_time ON runs(start_time);
+            CREATE INDEX runs_created_at ON runs(created_at);
+            CREATE INDEX runs_status ON runs(status);
+            CREATE INDEX runs_name ON runs(name);
+            CREATE INDEX runs_pipeline ON runs(pipeline);
+            CREATE INDEX runs_cache_key ON runs(cache_key, status) WHERE cache_key IS NOT NULL;
+
+            CREATE TABLE run_status_history (
+                run_key INTEGER NOT NULL REFERENCES runs(run_key),
+                seq INTEGER NOT NULL,
+                from_status TEXT,
+                to_status TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                message TEXT,
+                PRIMARY KEY (run_key, seq)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE step_attempts (
+                run_key INTEGER NOT NULL REFERENCES runs(run_key),
+                attempt INTEGER NOT NULL,
+                executor TEXT NOT NULL,
+                handle_id TEXT NOT NULL,
+                stdout_path TEXT,
+                stderr_path TEXT,
+                owner_host TEXT,
+                owner_pid INTEGER,
+                started_at INTEGER,
+                ended_at INTEGER,
+                state TEXT,
+                exit_code INTEGER,
+                message TEXT,
+                PRIMARY KEY (run_key, attempt)
+            ) WITHOUT ROWID;
+            CREATE INDEX step_attempts_open ON step_attempts(run_key) WHERE ended_at IS NULL;
+
+            CREATE TABLE params (
+                run_key INTEGER NOT NULL REFERENCES runs(run_key),
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                num_value REAL,
+                PRIMARY KEY (run_key, name)
+            ) WITHOUT ROWID;
+            CREATE INDEX params_name_value ON params(name, value);
+            CREATE INDEX params_name_num ON params(name, num_value);
+
+            CREATE TABLE tags (
+                run_key INTEGER NOT NULL REFERENCES runs(run_key),
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                num_value REAL,
+                PRIMARY KEY (run_key, name)
+            ) WITHOUT ROWID;
+            CREATE INDEX tags_name_value ON tags(name, value);
+            CREATE INDEX tags_name_num ON tags(name, num_value);
+
+            CREATE TABLE metrics (
+                run_key INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                step INTEGER NOT NULL,
+                ts INTEGER NOT NULL,
+                value REAL
+            );
+            CREATE INDEX metrics_history ON metrics(run_key, name, step, ts);
+
+            CREATE TABLE metrics_latest (
+                run_key INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                step INTEGER NOT NULL,
+                ts INTEGER NOT NULL,
+                value REAL,
+                PRIMARY KEY (run_key, name)
+            ) WITHOUT ROWID;
+            CREATE INDEX metrics_latest_name_value ON metrics_latest(name, value);
+
+            CREATE TABLE run_artifacts (
+                run_key INTEGER NOT NULL REFERENCES runs(run_key),
+                direction TEXT NOT NULL,
+                name TEXT NOT NULL,
+                uri TEXT NOT NULL,
+                digest TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                is_dir INTEGER NOT NULL,
+                logged_at INTEGER NOT NULL,
+                PRIMARY KEY (run_key, direction, name)
+            ) WITHOUT ROWID;
+            CREATE INDEX run_artifacts_digest ON run_artifacts(digest, direction);
+
+            CREATE TABLE models (
+                name TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL,
+                latest_version INTEGER NOT NULL DEFAULT 0,
+                alias_seq INTEGER NOT NULL DEFAULT 0
+            );
+
+            CREATE TABLE model_versions (
+                model TEXT NOT NULL REFERENCES models(name),
+                version INTEGER NOT NULL,
+                source_run_id TEXT,
+                artifact_uri TEXT NOT NULL,
+                artifact_digest TEXT NOT NULL,
+                metrics_json TEXT NOT NULL,
+                tags_json TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                created_by TEXT,
+                idempotency_key TEXT,
+                PRIMARY KEY (model, version)
+            );
+            CREATE UNIQUE INDEX model_versions_idempotency ON model_versions(model, idempotency_key)
+                WHERE idempotency_key IS NOT NULL;
+
+            CREATE TABLE model_aliases (
+                model TEXT NOT NULL REFERENCES models(name),
+                alias TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                updated_by TEXT NOT NULL,
+                PRIMARY KEY (model, alias)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE alias_history (
+                model TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                alias TEXT NOT NULL,
+                from_version INTEGER,
+                to_version INTEGER,
+                actor TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                reason TEXT,
+                PRIMARY KEY (model, seq)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE registry_audit (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL,
+                model TEXT NOT NULL,
+                version INTEGER,
+                alias TEXT,
+                policy TEXT,
+                outcome TEXT,
+                verdicts_json TEXT,
+                details_json TEXT,
+                actor TEXT,
+                at INTEGER NOT NULL
+            );
+            CREATE INDEX registry_audit_model ON registry_audit(model, id);
+            """),
+        (2, "search: duration index", """
+            CREATE INDEX runs_duration ON runs((end_time - start_time));
+            """),
+    ];
+
+    public static int LatestVersion => Migrations[^1].Version;
+}
