@@ -15,6 +15,10 @@ public static class Program
         root.Subcommands.Add(CompilerCommands.Build());
         root.Subcommands.Add(CompilerCommands.Fmt());
         root.Subcommands.Add(CompilerCommands.Graph());
+        var tracking = TrackingCommandContext.ForConsole();
+        root.Subcommands.Add(RunsCommands.Create(tracking));
+        root.Subcommands.Add(ModelsCommands.Create(tracking));
+        root.Subcommands.Add(ArtifactsCommands.Create(tracking));
         return root;
     }
 }
