@@ -115,6 +115,29 @@ public sealed class CaseTests
         Assert.True(expected == actual, $"{Path.GetRelativePath(CasesRoot, path)} differs (MLOPS_UPDATE_BASELINES=1 rewrites it).\n--- expected\n{expected}\n--- actual\n{actual}");
     }
 
+    public static TheoryData<string> Examples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in RepoFiles.MlpFiles("examples"))
+        {
+            data.Add(Path.GetRelativePath(RepoFiles.Root, file).Replace('\\', '/'));
+        }
+
+        return data;
+    }
+
+    /// <summary>Every example checks clean and builds its golden plan (<c>NAME.plan.json</c> beside it).</summary>
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Example_builds_its_golden_plan(string relative)
+    {
+        var compilation = Compilation.FromFile(relative, new RootedResolver(RepoFiles.Root));
+        Assert.True(compilation.Diagnostics.IsEmpty, DiagnosticFormatter.Format(compilation.Diagnostics));
+        var result = PlanBuilder.Build(compilation, new BuildOptions());
+        Assert.True(result.Plan is not null, DiagnosticFormatter.Format(result.Diagnostics));
+        Compare(Path.Combine(RepoFiles.Root, relative[..^".mlp".Length] + ".plan.json"), PlanJson.Write(result.Plan!));
+    }
+
     [Fact]
     public void Every_example_and_stdlib_module_checks_clean()
     {
@@ -138,5 +161,11 @@ public sealed class CaseTests
     {
         public override string? Read(string path) =>
             Stdlib.IsStdPath(path) ? Stdlib.Read(path) : base.Read(Path.Combine(CasesRoot, path));
+    }
+
+    private sealed class RootedResolver(string root) : FileSystemModuleResolver
+    {
+        public override string? Read(string path) =>
+            Stdlib.IsStdPath(path) ? Stdlib.Read(path) : base.Read(Path.Combine(root, path));
     }
 }
