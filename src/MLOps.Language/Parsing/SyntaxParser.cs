@@ -68,6 +68,22 @@ public static class SyntaxParser
         var result = new List<IToken>();
         for (var token = lexer.NextToken(); ; token = lexer.NextToken())
         {
+            if (token.Type == MlpLexer.WS)
+            {
+                continue; // the parser never looks at whitespace; layout comes from spans
+            }
+
+            if (start == 0 && token.Type is not (MlpLexer.ERROR_CHAR or MlpLexer.UNTERMINATED_STRING))
+            {
+                result.Add(token);
+                if (token.Type == TokenConstants.EOF)
+                {
+                    break;
+                }
+
+                continue;
+            }
+
             var t = new CommonToken(token)
             {
                 Text = token.Type == TokenConstants.EOF ? "<EOF>" : token.Text,

@@ -430,6 +430,55 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
         return new LiteralSyntax(kind, kind == LiteralKind.Size ? 0L : 0.0, text, span);
     }
 
+    private static readonly HashSet<string> HardKeywords =
+        ["import", "enum", "let", "if", "else", "for", "in", "register", "return", "true", "false", "none", "and", "or", "not"];
+
+    /// <summary>
+    /// Most interpolations are <c>name</c> or <c>a.b.c</c>: build those directly (the same tree the
+    /// parser would give) instead of starting a parser for each one.
+    /// </summary>
+    private ExpressionSyntax? DottedName(int start, int end)
+    {
+        var text = file.Text;
+        var i = start;
+        ExpressionSyntax? result = null;
+        while (true)
+        {
+            var nameStart = i;
+            if (i >= end || !(char.IsLetter(text[i]) && text[i] < 128 || text[i] == '_'))
+            {
+                return null;
+            }
+
+            while (i < end && (text[i] < 128 && char.IsLetterOrDigit(text[i]) || text[i] == '_'))
+            {
+                i++;
+            }
+
+            var word = text.Substring(nameStart, i - nameStart);
+            if (HardKeywords.Contains(word))
+            {
+                return null;
+            }
+
+            var name = new NameSyntax(word, new SourceSpan(file, new TextSpan(nameStart, i)));
+            result = result is null
+                ? new NameExpressionSyntax(name, name.Span)
+                : new MemberAccessSyntax(result, name, new SourceSpan(file, new TextSpan(result.Span.Span.Start, i)));
+            if (i == end)
+            {
+                return result;
+            }
+
+            if (text[i] != '.')
+            {
+                return null;
+            }
+
+            i++;
+        }
+    }
+
     /// <summary>Decodes escapes and parses <c>${...}</c> interpolations with spans in the original file.</summary>
     private StringLiteralSyntax StringLiteral(IToken? token, ParserRuleContext parent)
     {
@@ -506,7 +555,7 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
                 }
                 else
                 {
-                    var inner = SyntaxParser.ParseExpressionCore(file, innerStart, innerEnd, diagnostics);
+                    var inner = DottedName(innerStart, innerEnd) ?? SyntaxParser.ParseExpressionCore(file, innerStart, innerEnd, diagnostics);
                     parts.Add(new InterpolationSyntax(inner, interpolationSpan));
                 }
 

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Text;
+using MLOps.Language;
+using MLOps.Language.Lowering;
+using MLOps.Language.Parsing;
+using MLOps.Language.Text;
+
+namespace MLOps.Benchmarks.Compiler;
+
+/// <summary>Parse, check and build throughput on generated modules of 1k, 10k and 100k lines (warm).</summary>
+public sealed class CompileBenchmark : IBenchmark
+{
+    public string Name => "compile";
+
+    public string Description => "parse / check / build lines per second on generated 1k, 10k, 100k-line modules";
+
+    public Task RunAsync(string[] args)
+    {
+        Console.WriteLine("| lines | phase | median ms | lines/s | allocated MB |");
+        Console.WriteLine("|---:|---|---:|---:|---:|");
+        foreach (var target in new[] { 1_000, 10_000, 100_000 })
+        {
+            var text = Generate(target, out var lines);
+            var file = new SourceFile("bench.mlp", text);
+            var runs = target >= 100_000 ? 5 : 15;
+            Report(lines, "parse", Measure(runs, () => SyntaxParser.Parse(file)));
+            Report(lines, "parse+check", Measure(runs, () => Compilation.WithLargeStack(() => Compilation.FromText("bench.mlp", text))));
+            var compilation = Compilation.WithLargeStack(() => Compilation.FromText("bench.mlp", text));
+            if (compilation.HasErrors)
+            {
+                throw new InvalidOperationException("generated module has errors: " + compilation.Diagnostics[0]);
+            }
+
+            Report(lines, "build (lowering)", Measure(runs, () => PlanBuilder.Build(compilation, new BuildOptions { Pipeline = "main" })));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void Report(int lines, string phase, (double Ms, long Bytes) m) =>
+        Console.WriteLine($"| {lines:N0} | {phase} | {m.Ms:F1} | {lines / (m.Ms / 1000):N0} | {m.Bytes / 1e6:F1} |");
+
+    private static (double Ms, long Bytes) Measure(int runs, Func<object> action)
+    {
+        action();
+        var times = new List<double>();
+        long bytes = 0;
+        for (var i = 0; i < runs; i++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: false);
+            var sw = Stopwatch.StartNew();
+            GC.KeepAlive(action());
+            sw.Stop();
+            bytes = GC.GetTotalAllocatedBytes(precise: false) - before;
+            times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        return (times[times.Count / 2], bytes);
+    }
+
+    /// <summary>Realistic modules: records, steps with resources and retries, pipelines with lets, ifs and calls.</summary>
+    public static string Generate(int targetLines, out int lines)
+    {
+        var sb = new StringBuilder("// generated benchmark module\nparam data: path = \"data.csv\"\n\n");
+        var groups = Math.Max(1, targetLines / 40);
+        for (var g = 0; g < groups; g++)
+        {
+            sb.Append($$"""
+                type Metrics{{g}} = { accuracy: float, auc: float, loss: float }
+
+                step prepare{{g}}(source: path, fraction: float = 0.2) -> (train: Dataset, test: Dataset) {
+                  run   = "python3 prepare.py --in ${source} --fraction ${fraction} --train ${out.train} --test ${out.test}"
+                  cache = true
+                }
+
+                step fit{{g}}(train: Dataset, lr: float, epochs: int = 10) -> (model: Model) {
+                  run       = "python3 train.py --data ${train} --lr ${lr} --epochs ${epochs} --out ${out.model}"
+                  resources = { cpu: 4, memory: 16GiB, gpu: 1 }
+                  retry     = { attempts: 3, backoff: 10s, factor: 2.0 }
+                  timeout   = 2h
+                }
+
+                step evaluate{{g}}(model: Model, test: Dataset) -> (metrics: Metrics{{g}}) {
+                  run = "python3 evaluate.py --model ${model} --data ${test} --out ${out.metrics}"
+                }
+
+                pipeline train{{g}}(lr: float = 0.001) -> (model: Model, metrics: Metrics{{g}}) {
+                  let d = prepare{{g}}(source: data)
+                  let f = fit{{g}}(train: d.train, lr: lr * 2)
+                  let s = evaluate{{g}}(model: f.model, test: d.test)
+                  if s.metrics.auc > 0.7 and s.metrics.loss < 0.5 {
+                    register f.model as "model{{g}}" with { metrics: s.metrics }
+                  }
+                  return { model: f.model, metrics: s.metrics }
+                }
+
+
+                """);
+        }
+
+        sb.Append("pipeline main() {\n");
+        for (var g = 0; g < groups; g++)
+        {
+            sb.Append($"  train{g}(lr: 0.01)\n");
+        }
+
+        sb.Append("}\n");
+        var text = sb.ToString();
+        lines = text.Count(c => c == '\n');
+        return text;
+    }
+}
+
+/// <summary>A fresh <c>mlpc check</c> process, as a user runs it: startup included.</summary>
+public sealed class ColdCheckBenchmark : IBenchmark
+{
+    public string Name => "cold-check";
+
+    public string Description => "wall time of a fresh './mlpc check' on the quickstart and on a 100k-line module";
+
+    public Task RunAsync(string[] args)
+    {
+        var root = FindRoot();
+        var big = Path.Combine(Path.GetTempPath(), "mlpc-bench-100k.mlp");
+        File.WriteAllText(big, CompileBenchmark.Generate(100_000, out var lines));
+        Run(root, "--help");
+        Console.WriteLine("| input | lines | min ms | median ms |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        foreach (var (name, path) in new[] { ("quickstart", Path.Combine(root, "examples/quickstart/quickstart.mlp")), ("generated", big) })
+        {
+            var times = Enumerable.Range(0, 5).Select(_ => Run(root, "check", path)).Order().ToList();
+            var count = File.ReadAllText(path).Count(c => c == '\n');
+            Console.WriteLine($"| {name} | {count:N0} | {times[0]:F0} | {times[2]:F0} |");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static double Run(string root, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Path.Combine(root, "mlpc")) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var sw = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MLOps.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("run from inside the repository");
+    }
+}
