@@ -101,3 +101,23 @@ public sealed class CompilerCommandTests
         }
     }
 }
+
+public sealed class FmtCommandTests
+{
+    [Fact]
+    public void Fmt_check_reports_then_fmt_rewrites_keeping_comments()
+    {
+        var dir = MlpcProcess.TempDir();
+        var path = Path.Combine(dir, "a.mlp");
+        File.WriteAllText(path, "step s()->(o: File){\nrun=\"x ${out.o}\" // keep me\n}\n");
+        var check = MlpcProcess.Run(dir, "fmt", "--check", "a.mlp");
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("a.mlp: not formatted", check.Stdout);
+        Assert.Equal(0, MlpcProcess.Run(dir, "fmt", "a.mlp").ExitCode);
+        Assert.Equal("step s() -> (o: File) {\n  run = \"x ${out.o}\" // keep me\n}\n", File.ReadAllText(path));
+        Assert.Equal(0, MlpcProcess.Run(dir, "fmt", "--check", "a.mlp").ExitCode);
+        File.WriteAllText(Path.Combine(dir, "bad.mlp"), "step s( {\n");
+        Assert.Equal(1, MlpcProcess.Run(dir, "fmt", "bad.mlp").ExitCode);
+        Assert.Equal("step s( {\n", File.ReadAllText(Path.Combine(dir, "bad.mlp")));
+    }
+}

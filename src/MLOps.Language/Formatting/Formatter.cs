@@ -83,9 +83,30 @@ public static class Formatter
         /// <summary>Comments before <paramref name="node"/> go on their own lines above it.</summary>
         private void Leading(SyntaxNode node)
         {
+            Comment? previous = null;
             while (comments.Count > 0 && comments.Peek().Span.Span.Start < node.Span.Span.Start)
             {
-                Line(comments.Dequeue().Text);
+                var comment = comments.Dequeue();
+                if (previous is not null && BlankBeforeOffset(previous.Span.Span.End, comment.Span.Span.Start))
+                {
+                    BlankLine();
+                }
+
+                Line(comment.Text);
+                previous = comment;
+            }
+
+            if (previous is not null && BlankBeforeOffset(previous.Span.Span.End, node.Span.Span.Start))
+            {
+                BlankLine();
+            }
+        }
+
+        private void BlankLine()
+        {
+            if (sb.Length > 0 && !(sb.Length >= 2 && sb[sb.Length - 1] == '\n' && sb[sb.Length - 2] == '\n'))
+            {
+                sb.Append('\n');
             }
         }
 
@@ -94,6 +115,17 @@ public static class Formatter
         {
             var endLine = node.Span.End.Line;
             while (comments.Count > 0 && comments.Peek().Span.Start.Line == endLine && comments.Peek().Span.Span.Start >= node.Span.Span.End)
+            {
+                TrimLineEnd();
+                sb.Append(' ').Append(comments.Dequeue().Text).Append('\n');
+            }
+        }
+
+        /// <summary>A comment on the line that opens a block stays on that line.</summary>
+        private void HeaderTrailing(SyntaxNode owner)
+        {
+            var line = owner.Span.Start.Line;
+            while (comments.Count > 0 && comments.Peek().Span.Start.Line == line && comments.Peek().Span.Span.Start >= owner.Span.Span.Start)
             {
                 TrimLineEnd();
                 sb.Append(' ').Append(comments.Dequeue().Text).Append('\n');
@@ -134,26 +166,31 @@ public static class Formatter
                     break;
                 case TargetDeclarationSyntax t:
                     Line("target " + t.Name.Text + " = " + t.Kind.Text + " {");
+                    HeaderTrailing(t);
                     Properties(t.Properties.Properties);
                     Close(t);
                     return;
                 case StepDeclarationSyntax s:
                     Line("step " + s.Name.Text + Parameters(s.Inputs) + (s.Outputs.IsEmpty ? "" : " -> " + Parameters(s.Outputs)) + " {");
+                    HeaderTrailing(s);
                     Properties(s.Properties.Properties);
                     Close(s);
                     return;
                 case PipelineDeclarationSyntax p:
                     Line("pipeline " + p.Name.Text + Parameters(p.Parameters) + (p.Outputs.IsEmpty ? "" : " -> " + Parameters(p.Outputs)) + " {");
+                    HeaderTrailing(p);
                     Block(p.Body);
                     Close(p);
                     return;
                 case SweepDeclarationSyntax s:
                     Line("sweep " + s.Name.Text + " over " + string.Join(".", s.Pipeline.Select(n => n.Text)) + " {");
+                    HeaderTrailing(s);
                     SweepMembers(s.Members);
                     Close(s);
                     return;
                 case PolicyDeclarationSyntax p:
                     Line("policy " + p.Name.Text + " for model " + p.Model.RawText + " {");
+                    HeaderTrailing(p);
                     indent++;
                     foreach (var m in p.Members)
                     {
@@ -259,6 +296,7 @@ public static class Formatter
             {
                 case LetStatementSyntax { Value: ForExpressionSyntax f } l:
                     Line("let " + l.Name.Text + " = for " + f.Variable.Text + " in " + Expr(f.Items) + " {");
+                    HeaderTrailing(l);
                     Block(f.Body);
                     Close(l);
                     return;
@@ -270,6 +308,7 @@ public static class Formatter
                     return;
                 case ForStatementSyntax f:
                     Line("for " + f.For.Variable.Text + " in " + Expr(f.For.Items) + " {");
+                    HeaderTrailing(f);
                     Block(f.For.Body);
                     Close(f);
                     return;
@@ -293,6 +332,7 @@ public static class Formatter
         private void If(IfStatementSyntax i, string keyword)
         {
             Line(keyword + Expr(i.Condition) + " {");
+            HeaderTrailing(i);
             Block(i.Then);
             indent++;
             while (comments.Count > 0 && comments.Peek().Span.Span.Start < i.Then.Span.Span.End)
