@@ -66,7 +66,10 @@ public sealed class Compilation
     public static Compilation FromText(string path, string text, IModuleResolver? resolver = null) =>
         Create(new SourceFile(path, text), resolver ?? new FileSystemModuleResolver());
 
-    public static Compilation Create(SourceFile entryFile, IModuleResolver resolver)
+    /// <summary>Compiles on a thread with a large stack, so deep but valid input (long operator chains) cannot overflow the caller's.</summary>
+    public static Compilation Create(SourceFile entryFile, IModuleResolver resolver) => WithLargeStack(() => CreateCore(entryFile, resolver));
+
+    private static Compilation CreateCore(SourceFile entryFile, IModuleResolver resolver)
     {
         var diagnostics = new DiagnosticBag();
         var loader = new ModuleLoader(resolver, diagnostics);

@@ -220,7 +220,7 @@ public static class CompilerCommands
             return false;
         }
 
-        compilation = Compilation.WithLargeStack(() => Compilation.FromText(path, text!));
+        compilation = Compilation.FromText(path, text!);
         return true;
     }
 

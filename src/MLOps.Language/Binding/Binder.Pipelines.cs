@@ -91,11 +91,15 @@ internal sealed partial class Binder
     {
         currentPipeline = pipeline;
         var scope = new Scope(ScopeOf(pipeline.Module));
+        var parameterLocals = ImmutableArray.CreateBuilder<LocalSymbol>();
         foreach (var input in pipeline.Inputs)
         {
             var local = new LocalSymbol(input.Name, input.Declaration!, input.Type, LocalKind.PipelineParameter) { IsUsed = true };
             scope.TryDeclare(local, out _);
+            parameterLocals.Add(local);
         }
+
+        pipeline.ParameterLocals = parameterLocals.ToImmutable();
 
         var ctx = new BindContext(pipeline.Module, scope, ExpressionPlace.Pipeline);
         var body = pipeline.Declaration.Body;

@@ -107,6 +107,9 @@ public sealed class PipelineSymbol(string name, PipelineDeclarationSyntax declar
 
     public BoundBlock? Body { get; internal set; }
 
+    /// <summary>The locals the body sees for its parameters, in parameter order.</summary>
+    public ImmutableArray<LocalSymbol> ParameterLocals { get; internal set; } = [];
+
     public override string KindName => "pipeline";
 }
 

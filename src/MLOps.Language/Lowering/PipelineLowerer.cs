@@ -123,13 +123,9 @@ internal sealed class PipelineLowerer(Compilation compilation, Dictionary<Symbol
     /// <summary>Lowers a body; returns the expressions of what it returns, by output name.</summary>
     private Dictionary<string, PlanExpr> LowerPipelineBody(PipelineSymbol pipeline, Dictionary<string, PlanExpr> inputs, Frame frame)
     {
-        foreach (var input in pipeline.Inputs)
+        foreach (var local in pipeline.ParameterLocals)
         {
-            var local = FindParameterLocal(pipeline, input);
-            if (local is not null)
-            {
-                frame.Locals[local] = new ValueLowered(inputs[input.Name]);
-            }
+            frame.Locals[local] = new ValueLowered(inputs[local.Name]);
         }
 
         var returned = new Dictionary<string, PlanExpr>(StringComparer.Ordinal);
@@ -139,134 +135,6 @@ internal sealed class PipelineLowerer(Compilation compilation, Dictionary<Symbol
         }
 
         return returned;
-    }
-
-    private readonly Dictionary<PipelineSymbol, Dictionary<string, LocalSymbol>> parameterLocals = [];
-
-    private LocalSymbol? FindParameterLocal(PipelineSymbol pipeline, ParameterSymbol input)
-    {
-        if (!parameterLocals.TryGetValue(pipeline, out var map))
-        {
-            map = new Dictionary<string, LocalSymbol>(StringComparer.Ordinal);
-            foreach (var local in AllLocalRefs(pipeline.Body).Where(l => l.Kind == LocalKind.PipelineParameter))
-            {
-                map[local.Name] = local;
-            }
-
-            parameterLocals[pipeline] = map;
-        }
-
-        return map.TryGetValue(input.Name, out var found) ? found : null;
-    }
-
-    private static IEnumerable<LocalSymbol> AllLocalRefs(BoundStatement? s)
-    {
-        var stack = new Stack<object>();
-        if (s is not null)
-        {
-            stack.Push(s);
-        }
-
-        while (stack.Count > 0)
-        {
-            switch (stack.Pop())
-            {
-                case BoundLocalRef r:
-                    yield return r.Local;
-                    break;
-                case BoundBlock b:
-                    foreach (var x in b.Statements)
-                    {
-                        stack.Push(x);
-                    }
-
-                    break;
-                case BoundLet l:
-                    stack.Push(l.Value);
-                    break;
-                case BoundIf i:
-                    stack.Push(i.Condition);
-                    stack.Push(i.Then);
-                    if (i.Else is not null)
-                    {
-                        stack.Push(i.Else);
-                    }
-
-                    break;
-                case BoundForStatement f:
-                    stack.Push(f.For);
-                    break;
-                case BoundFor f:
-                    stack.Push(f.Items);
-                    stack.Push(f.Body);
-                    if (f.Yield is not null)
-                    {
-                        stack.Push(f.Yield);
-                    }
-
-                    break;
-                case BoundRegister r:
-                    stack.Push(r.Artifact);
-                    if (r.Metrics is not null)
-                    {
-                        stack.Push(r.Metrics);
-                    }
-
-                    if (r.Tags is not null)
-                    {
-                        stack.Push(r.Tags);
-                    }
-
-                    break;
-                case BoundReturn r:
-                    stack.Push(r.Value);
-                    break;
-                case BoundYield y:
-                    stack.Push(y.Value);
-                    break;
-                case BoundExpressionStatement e:
-                    stack.Push(e.Expression);
-                    break;
-                case BoundCall c:
-                    foreach (var a in c.Arguments)
-                    {
-                        stack.Push(a.Value);
-                    }
-
-                    break;
-                case BoundMember m:
-                    stack.Push(m.Target);
-                    break;
-                case BoundUnary u:
-                    stack.Push(u.Operand);
-                    break;
-                case BoundBinary bin:
-                    stack.Push(bin.Left);
-                    stack.Push(bin.Right);
-                    break;
-                case BoundList list:
-                    foreach (var x in list.Items)
-                    {
-                        stack.Push(x);
-                    }
-
-                    break;
-                case BoundRecord rec:
-                    foreach (var x in rec.Fields)
-                    {
-                        stack.Push(x.Value);
-                    }
-
-                    break;
-                case BoundString str:
-                    foreach (var x in str.Parts)
-                    {
-                        stack.Push(x);
-                    }
-
-                    break;
-            }
-        }
     }
 
     private void LowerBlock(BoundBlock block, Frame frame, Dictionary<string, PlanExpr>? returned)

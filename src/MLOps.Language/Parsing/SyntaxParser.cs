@@ -63,7 +63,7 @@ public static class SyntaxParser
     {
         end = end < 0 ? file.Text.Length : end;
         var text = file.Text.Substring(start, end - start);
-        var lexer = new MlpLexer(CharStreams.fromString(text));
+        var lexer = new MlpLexer(new AntlrInputStream(text));
         lexer.RemoveErrorListeners();
         var result = new List<IToken>();
         for (var token = lexer.NextToken(); ; token = lexer.NextToken())

@@ -63,7 +63,7 @@ public sealed class MutationFuzzTests
         var sb = new StringBuilder(prefix);
         sb.Insert(sb.Length, open, depth).Append(middle).Insert(sb.Length, close, depth);
         var text = sb.ToString();
-        var compilation = Compilation.WithLargeStack(() => Compilation.FromText("deep.mlp", text));
+        var compilation = Compilation.FromText("deep.mlp", text);
         foreach (var d in compilation.Diagnostics)
         {
             AssertInside(d, text, 0);
