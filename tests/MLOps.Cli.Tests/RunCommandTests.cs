@@ -67,7 +67,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("registered joined v1", stdout);
 
         var runs = MlpcProcess.Run(dir, "runs", "list");
-        Assert.Contains("metrics.scores.auc=0.91", runs.Stdout);
+        Assert.Contains("scores.auc=0.91", runs.Stdout);
         Assert.Contains("joined", MlpcProcess.Run(dir, "models", "list").Stdout);
 
         var again = MlpcProcess.Run(dir, "run", "p.mlp", "--param", "n=30");
