@@ -18,6 +18,28 @@ public static class StepContract
     public const string InputPrefix = "MLP_IN_";
     public const string OutputPrefix = "MLP_OUT_";
 
+    /// <summary>
+    /// Writes the Python helper (stdlib/python/mlp.py, embedded) into <paramref name="directory"/>
+    /// when it is missing or differs, and returns that directory for PYTHONPATH.
+    /// </summary>
+    public static string InstallPythonHelper(string directory)
+    {
+        using var resource = typeof(StepContract).Assembly.GetManifestResourceStream("mlp.py")
+            ?? throw new InvalidOperationException("the Python helper is not embedded in MLOps.Runtime");
+        using var reader = new StreamReader(resource);
+        var text = reader.ReadToEnd();
+        var path = Path.Combine(directory, "mlp.py");
+        if (!File.Exists(path) || File.ReadAllText(path) != text)
+        {
+            Directory.CreateDirectory(directory);
+            var temp = path + "." + Environment.ProcessId + ".tmp";
+            File.WriteAllText(temp, text);
+            File.Move(temp, path, overwrite: true);
+        }
+
+        return directory;
+    }
+
     /// <summary>File name of a value output (record, list, scalar) inside the output folder.</summary>
     public static string ValueFileName(string output) => output + ".json";
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Threading.Channels;
 using MLOps.Plan;
+using MLOps.Runtime.Contract;
 using MLOps.Runtime.Execution;
 using MLOps.Runtime.Values;
 using MLOps.Tracking;
@@ -72,7 +73,8 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         observer.RunStarted(runId, experiment, resumed);
 
         await using var metrics = stores.Runs.CreateMetricWriter();
-        var context = new StepRunContext(request, runId, experiment, layout, stores, metrics, observer);
+        var context = new StepRunContext(request, runId, experiment, layout, stores, metrics, observer,
+            StepContract.InstallPythonHelper(Path.GetFullPath(Path.Combine(request.WorkRoot, "..", "lib", "python"))));
         var loop = new RunLoop(this, context, cancellationToken);
         await using (loop.ConfigureAwait(false))
         {

@@ -20,7 +20,8 @@ internal sealed record StepRunContext(
     RunLayout Layout,
     TrackingStores Stores,
     IMetricWriter Metrics,
-    IRunObserver Observer);
+    IRunObserver Observer,
+    string PythonHelper);
 
 /// <summary>
 /// The life of one step instance: reuse a result it already has (resume) or that the cache has,
@@ -484,6 +485,8 @@ internal sealed class StepExecution(
         env[StepContract.WorkDir] = run.Layout.ScratchDirectory(item.InstanceId);
         env[StepContract.MetricsFile] = Path.Combine(attemptDir, "metrics.jsonl");
         env[StepContract.ProjectDir] = run.Request.ProjectDirectory;
+        var pythonPath = Environment.GetEnvironmentVariable("PYTHONPATH");
+        env["PYTHONPATH"] = string.IsNullOrEmpty(pythonPath) ? run.PythonHelper : run.PythonHelper + ":" + pythonPath;
         foreach (var (name, value) in inputValues)
         {
             env[StepContract.InputPrefix + StepContract.VariableSuffix(name)] = value is ListValue or MapValue ? RuntimeValues.ToJson(value) : value.ToCommandText();

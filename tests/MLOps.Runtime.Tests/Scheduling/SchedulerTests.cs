@@ -425,3 +425,45 @@ public sealed class SchedulerTests : IAsyncLifetime
         Assert.Equal(stepsBefore, (await h.Stores.Runs.GetChildRunsAsync(runId)).Count);
     }
 }
+
+public sealed class PythonHelperTests : IAsyncLifetime
+{
+    private readonly RunHarness h = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await h.DisposeAsync();
+
+    [Fact]
+    public async Task A_python_step_uses_the_helper_for_inputs_outputs_and_streamed_metrics()
+    {
+        File.WriteAllText(Path.Combine(h.Root, "step.py"), """
+            import mlp
+            n = int(mlp.input("n"))
+            for i in range(n):
+                mlp.log_metric("loss", 1.0 / (i + 1), step=i)
+            mlp.log_metrics({"a": 1, "b": 2})
+            mlp.write_output("scores", {"auc": 0.5 + n / 100, "ok": True, "tags": mlp.input("tags")})
+            with open(mlp.output_path("model"), "w") as f:
+                f.write(mlp.run_id())
+            """);
+        var source = """
+            type Scores = { auc: float, ok: bool, tags: list<string> }
+            step fit(n: int, tags: list<string>) -> (model: Model, scores: Scores) {
+              run = "/usr/bin/python3 step.py"
+            }
+            pipeline p() -> (scores: Scores) {
+              let f = fit(n: 5, tags: ["x", "y"])
+              return { scores: f.scores }
+            }
+            """;
+        var result = await h.RunAsync(RunHarness.Compile(source));
+        Assert.True(result.Status == Tracking.Runs.RunStatus.Succeeded, result.Message);
+        var scores = Assert.IsType<Plan.MapValue>(result.Outputs["scores"]);
+        Assert.Equal(0.55, Assert.IsType<Plan.FloatValue>(scores["auc"]).Value, 6);
+        Assert.Equal("[\"x\",\"y\"]", RuntimeValues.ToJson(scores["tags"]!));
+        var loss = await h.Stores.Runs.GetMetricHistoryAsync(result.RunId + "/fit", "loss");
+        Assert.Equal(5, loss.Count);
+        Assert.Equal(2.0, (await h.Stores.Runs.GetMetricHistoryAsync(result.RunId + "/fit", "b")).Single().Value);
+    }
+}
