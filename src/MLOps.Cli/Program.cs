@@ -19,6 +19,8 @@ public static class Program
         root.Subcommands.Add(RunsCommands.Create(tracking));
         root.Subcommands.Add(ModelsCommands.Create(tracking));
         root.Subcommands.Add(ArtifactsCommands.Create(tracking));
+        root.Subcommands.Add(PolicyCommands.Promote(tracking));
+        root.Subcommands.Add(PolicyCommands.Approve(tracking));
         return root;
     }
 }

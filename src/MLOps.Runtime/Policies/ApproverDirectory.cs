@@ -73,3 +73,6 @@ public class PolicyConfigException(string message) : Exception(message);
 
 /// <summary>The approver is not a member of any group the policy waits for.</summary>
 public sealed class ApprovalRefusedException(string message) : PolicyConfigException(message);
+
+/// <summary>The version already passed the policy: there is nothing left to approve.</summary>
+public sealed class AlreadyPromotedException(string message) : PolicyConfigException(message);

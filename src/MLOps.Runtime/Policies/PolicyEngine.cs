@@ -166,7 +166,7 @@ public sealed class PolicyEngine(IModelRegistry registry, IPolicyNotifier? notif
 
         if (await registry.GetPromotionAsync(policy.Model, version, policy.Name, cancellationToken) is { State: PromotionStates.Passed } done)
         {
-            throw new PolicyConfigException($"version {version} of '{policy.Model}' already passed policy '{policy.Name}' ({Time(done.UpdatedAt)}): nothing to approve");
+            throw new AlreadyPromotedException($"version {version} of '{policy.Model}' already passed policy '{policy.Name}' ({Time(done.UpdatedAt)}): nothing to approve");
         }
 
         var recorded = new List<ApprovalResult>();
