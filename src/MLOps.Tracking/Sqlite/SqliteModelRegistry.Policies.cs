@@ -47,9 +47,14 @@ public sealed partial class SqliteModelRegistry
             throw new ArgumentException("a stored policy needs a name");
         }
 
-        using (JsonDocument.Parse(policy.PolicyJson))
+        try
         {
             // Only checks that the text is JSON: the registry does not interpret policies.
+            using var _ = JsonDocument.Parse(policy.PolicyJson);
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"policy '{policy.Name}' of '{policy.Model}' is not valid JSON: {e.Message}", e);
         }
 
         var who = policy.UpdatedBy ?? Environment.UserName;
