@@ -100,7 +100,7 @@ public sealed class ApprovalTests : IAsyncLifetime
         var engine = new PolicyEngine(_f.Registry);
         await engine.ApproveAsync(Gated, 1, "alice", Directory);
         await engine.ApproveAsync(Gated, 1, "carol", Directory);
-        var done = await Assert.ThrowsAsync<PolicyConfigException>(() => engine.ApproveAsync(Gated, 1, "bob", Directory));
+        var done = await Assert.ThrowsAsync<AlreadyPromotedException>(() => engine.ApproveAsync(Gated, 1, "bob", Directory));
         Assert.Contains("already passed policy 'gate'", done.Message, StringComparison.Ordinal);
         var none = await Assert.ThrowsAsync<PolicyConfigException>(() => engine.ApproveAsync(Policy("[]"), 1, "alice", Directory));
         Assert.Equal("policy 'gate' needs no approval", none.Message);
