@@ -332,7 +332,7 @@ public static class PolicyCommands
             (e.Outcome is PolicyOutcome.Conflict ? ctx.Error : ctx.Out).WriteLine((e.Outcome is PolicyOutcome.Conflict ? "error: " : "") + e.Summary);
             foreach (var failed in e.Actions.Where(a => a.Status == ActionStatus.Failed))
             {
-                ctx.Error.WriteLine($"warning: {failed.Kind} {failed.Target}: {failed.Message}");
+                ctx.Error.WriteLine($"warning: {failed.Kind} action failed: {failed.Message}");
             }
         }
 

@@ -88,7 +88,11 @@ public interface IPolicyRegistry
     /// <summary>The policies stored for a model, by name.</summary>
     Task<IReadOnlyList<StoredPolicy>> GetPoliciesAsync(string model, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds or replaces the promotion (model, version, policy), keeping its creation time.</summary>
+    /// <summary>
+    /// Adds or replaces the promotion (model, version, policy), keeping its creation time. A stale
+    /// pending state (one that saw fewer approvals) does not replace a passed one or a pending one
+    /// missing fewer groups; the stored row is returned.
+    /// </summary>
     Task<PromotionRecord> SavePromotionAsync(PromotionRecord promotion, CancellationToken cancellationToken = default);
 
     Task<PromotionRecord?> GetPromotionAsync(string model, int version, string policy, CancellationToken cancellationToken = default);

@@ -108,6 +108,11 @@ public sealed partial class SqliteModelRegistry
         return Task.FromResult<IReadOnlyList<StoredPolicy>>(list);
     }
 
+    /// <summary>
+    /// Approvals only accumulate, so an evaluation that saw fewer of them is older: a pending
+    /// state never replaces a passed one, nor a pending one missing fewer groups (two approvers
+    /// racing must not leave a promoted version shown as pending).
+    /// </summary>
     public Task<PromotionRecord> SavePromotionAsync(PromotionRecord promotion, CancellationToken cancellationToken = default)
     {
         RequireModelName(promotion.Model);
@@ -119,7 +124,9 @@ public sealed partial class SqliteModelRegistry
                 INSERT INTO promotions (model, version, policy, state, policy_json, pending_groups, created_at, updated_at, updated_by, audit_id)
                 VALUES ($m, $v, $p, $state, $json, $groups, $at, $at, $by, $audit)
                 ON CONFLICT(model, version, policy) DO UPDATE SET state = excluded.state, policy_json = excluded.policy_json,
-                    pending_groups = excluded.pending_groups, updated_at = excluded.updated_at, updated_by = excluded.updated_by, audit_id = excluded.audit_id;
+                    pending_groups = excluded.pending_groups, updated_at = excluded.updated_at, updated_by = excluded.updated_by, audit_id = excluded.audit_id
+                WHERE NOT (excluded.state = 'pending' AND (promotions.state = 'passed'
+                    OR (promotions.state = 'pending' AND json_array_length(excluded.pending_groups) > json_array_length(promotions.pending_groups))));
                 """,
                 ("$m", promotion.Model), ("$v", promotion.Version), ("$p", promotion.Policy), ("$state", promotion.State), ("$json", promotion.PolicyJson),
                 ("$groups", JsonSerializer.Serialize(promotion.PendingGroups)), ("$at", now), ("$by", who), ("$audit", promotion.AuditId));

@@ -107,6 +107,30 @@ public sealed class ApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_last_two_approvals_racing_move_the_alias_once()
+    {
+        var registries = new[] { _f.OpenAnother(), _f.OpenAnother() };
+        try
+        {
+            var results = await Task.WhenAll(
+                Task.Run(() => new PolicyEngine(registries[0]).ApproveAsync(Gated, 1, "alice", Directory)),
+                Task.Run(() => new PolicyEngine(registries[1]).ApproveAsync(Gated, 1, "carol", Directory)));
+            Assert.Contains(results, r => r.Evaluation.Outcome == PolicyOutcome.Passed);
+            Assert.All(results, r => Assert.True(r.Evaluation.Outcome is PolicyOutcome.Passed or PolicyOutcome.Pending, r.Evaluation.Summary));
+            var moves = (await _f.Registry.GetAliasHistoryAsync("churn", "champion")).Where(h => h.ToVersion == 1).ToList();
+            Assert.Single(moves);
+            Assert.Equal(PromotionStates.Passed, (await _f.Registry.GetPromotionAsync("churn", 1, "gate"))!.State);
+        }
+        finally
+        {
+            foreach (var r in registries)
+            {
+                await r.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public void The_approvers_file_is_read_and_bad_files_are_explained()
     {
         var path = Path.Combine(_f.Folder, "approvers.json");

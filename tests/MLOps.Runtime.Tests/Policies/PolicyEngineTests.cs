@@ -214,7 +214,8 @@ public sealed class PolicyEngineTests : IAsyncLifetime
         Assert.Equal($"notify {slow.Url} timed out after 0.3s", result.Actions[1].Message);
         Assert.Equal($"notify {failing.Url} answered 500 Internal Server Error", result.Actions[2].Message);
         Assert.All(result.Actions, a => Assert.Equal(ActionStatus.Failed, a.Status));
-        Assert.Single(failing.Requests);
+        var unsigned = Assert.Single(failing.Requests);
+        Assert.Null(unsigned.Signature);
     }
 
     [Fact]

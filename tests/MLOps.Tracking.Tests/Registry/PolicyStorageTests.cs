@@ -57,6 +57,14 @@ public sealed class PolicyStorageTests : IDisposable
         Assert.True(second.UpdatedAt >= first.UpdatedAt);
         Assert.Empty(await stores.Registry.ListPromotionsAsync("churn", PromotionStates.Pending));
         Assert.Equal(PromotionStates.Passed, Assert.Single(await stores.Registry.ListPromotionsAsync(null)).State);
+
+        // A pending evaluation that lost a race with the passing one does not bring the promotion back to pending.
+        var stale = await stores.Registry.SavePromotionAsync(first);
+        Assert.Equal(PromotionStates.Passed, stale.State);
+        var failed = await stores.Registry.SavePromotionAsync(first with { State = PromotionStates.Failed });
+        Assert.Equal(PromotionStates.Failed, failed.State);
+        await stores.Registry.SavePromotionAsync(first with { PendingGroups = ["leads"] });
+        Assert.Equal(["leads"], (await stores.Registry.SavePromotionAsync(first with { PendingGroups = ["leads", "risk"] })).PendingGroups);
     }
 
     [Fact]
