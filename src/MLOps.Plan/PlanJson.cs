@@ -56,6 +56,20 @@ public static class PlanJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>One policy as a compact JSON object, the same shape as an entry of a plan's <c>policies</c> (the registry stores it).</summary>
+    public static string WritePolicy(PlanPolicy policy)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            WritePolicy(w, policy);
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     public static string WriteType(PlanType type)
     {
         using var stream = new MemoryStream();

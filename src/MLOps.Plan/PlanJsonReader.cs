@@ -86,6 +86,20 @@ public static class PlanJsonReader
         FanOut = OptStr(e, "fan_out"),
     };
 
+    /// <summary>Reads one policy as <see cref="PlanJson.WritePolicy"/> writes it.</summary>
+    public static PlanPolicy ReadPolicy(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return Policy(doc.RootElement, "$");
+        }
+        catch (JsonException e)
+        {
+            throw new PlanFormatException($"the policy is not valid JSON: {e.Message}");
+        }
+    }
+
     private static PlanPolicy Policy(JsonElement e, string at) => new()
     {
         Name = Str(e, "name", at),

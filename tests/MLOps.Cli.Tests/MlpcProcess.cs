@@ -5,7 +5,9 @@ namespace MLOps.Cli.Tests;
 /// <summary>Runs the real mlpc (the built mlpc.dll beside the tests) as a separate process.</summary>
 internal static class MlpcProcess
 {
-    public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, params string[] args)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, params string[] args) => Run(workingDirectory, args, null);
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "mlpc.dll");
         var psi = new ProcessStartInfo("dotnet")
@@ -15,6 +17,11 @@ internal static class MlpcProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {

@@ -48,6 +48,13 @@ public static class ModelsCommands
             ctx.WriteTable(["version", "aliases", "run", "digest", "metrics", "created", "by"],
                 versions.Select(v => (IReadOnlyList<string>)[v.Version.ToString(CultureInfo.InvariantCulture), string.Join(",", v.Aliases), v.SourceRunId ?? "-", v.ArtifactDigest, v.MetricsJson, Time(v.CreatedAt), v.CreatedBy ?? "-"]),
                 $"{found.Name} ({FormatAliases(found.Aliases)})");
+            var pending = await stores.Registry.ListPromotionsAsync(name, PromotionStates.Pending);
+            if (pending.Count > 0)
+            {
+                // Promotions waiting for `mlpc approve`: shown here so nobody has to know to ask.
+                PolicyCommands.WritePromotions(ctx, pending, name + ", waiting for approval");
+            }
+
             return ExitOk;
         }));
         return command;

@@ -4,7 +4,7 @@ namespace MLOps.Tracking.Registry;
 /// Named models with numbered versions (1, 2, 3, ...) and aliases (<c>champion</c>, ...) moved
 /// only by compare-and-swap, with an append-only alias history and an audit log.
 /// </summary>
-public interface IModelRegistry : IAsyncDisposable
+public interface IModelRegistry : IPolicyRegistry, IAsyncDisposable
 {
     /// <summary>Adds the next version of the model (creating the model on first use).</summary>
     Task<ModelVersionResult> RegisterAsync(NewModelVersion version, CancellationToken cancellationToken = default);
@@ -16,6 +16,9 @@ public interface IModelRegistry : IAsyncDisposable
     Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string model, CancellationToken cancellationToken = default);
 
     Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or overwrites tags of a version (others are kept); null when the version does not exist.</summary>
+    Task<ModelVersion?> SetVersionTagsAsync(string model, int version, IReadOnlyDictionary<string, string> tags, string? actor = null, CancellationToken cancellationToken = default);
 
     /// <summary>The version an alias points at, or null when the alias is not set.</summary>
     Task<ModelVersion?> ResolveAliasAsync(string model, string alias, CancellationToken cancellationToken = default);

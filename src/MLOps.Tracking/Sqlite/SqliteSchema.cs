@@ -191,6 +191,42 @@ internal static class SqliteSchema
         (2, "search: duration index", """
             CREATE INDEX runs_duration ON runs((end_time - start_time));
             """),
+        (3, "registry: promotion policies, promotions awaiting approval, approvals", """
+            CREATE TABLE model_policies (
+                model TEXT NOT NULL,
+                name TEXT NOT NULL,
+                policy_json TEXT NOT NULL,
+                source_digest TEXT,
+                updated_at INTEGER NOT NULL,
+                updated_by TEXT,
+                PRIMARY KEY (model, name)
+            ) WITHOUT ROWID;
+
+            CREATE TABLE promotions (
+                model TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                policy TEXT NOT NULL,
+                state TEXT NOT NULL,
+                policy_json TEXT NOT NULL,
+                pending_groups TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                updated_by TEXT,
+                audit_id INTEGER,
+                PRIMARY KEY (model, version, policy)
+            ) WITHOUT ROWID;
+            CREATE INDEX promotions_state ON promotions(state, model);
+
+            CREATE TABLE promotion_approvals (
+                model TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                policy TEXT NOT NULL,
+                group_name TEXT NOT NULL,
+                approver TEXT NOT NULL,
+                at INTEGER NOT NULL,
+                PRIMARY KEY (model, version, policy, group_name)
+            ) WITHOUT ROWID;
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;
