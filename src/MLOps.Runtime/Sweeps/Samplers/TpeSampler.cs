@@ -21,6 +21,12 @@ public sealed record TpeOptions
 
     /// <summary>Lower-bound bandwidths at range / min(100, 1 + components) so densities never collapse.</summary>
     public bool MagicClip { get; init; } = true;
+
+    /// <summary>
+    /// Optuna 3.1's continuous density, which leaves out each component's 1/sigma (see
+    /// <see cref="NumericParzenEstimator"/>); false for the textbook normalised mixture.
+    /// </summary>
+    public bool BandwidthWeighted { get; init; } = true;
 }
 
 /// <summary>
@@ -114,8 +120,8 @@ public sealed class TpeSampler(SearchSpace space, ObjectiveDirection direction, 
             IntDimension i => ParzenBounds.Of(i),
             _ => throw new ArgumentOutOfRangeException(nameof(dimension), dimension, null),
         };
-        var below = new NumericParzenEstimator(goodX, goodWeights, bounds, options.PriorWeight, options.MagicClip);
-        var above = new NumericParzenEstimator(badX, badWeights, bounds, options.PriorWeight, options.MagicClip);
+        var below = new NumericParzenEstimator(goodX, goodWeights, bounds, options.PriorWeight, options.MagicClip, options.BandwidthWeighted);
+        var above = new NumericParzenEstimator(badX, badWeights, bounds, options.PriorWeight, options.MagicClip, options.BandwidthWeighted);
         var bestValue = double.NaN;
         var bestEi = double.NegativeInfinity;
         for (var k = 0; k < options.EiCandidates; k++)
