@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(RunsCommands.Create(tracking));
         root.Subcommands.Add(ModelsCommands.Create(tracking));
         root.Subcommands.Add(ArtifactsCommands.Create(tracking));
+        root.Subcommands.Add(SweepCommands.Create(tracking));
         return root;
     }
 }
