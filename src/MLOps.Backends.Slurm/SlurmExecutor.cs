@@ -225,7 +225,10 @@ public sealed class SlurmExecutor : IBatchExecutor
                     ? SlurmJobStates.Map(job, track?.TimeoutSeconds)
                     : index.IsPendingArrayTask(id)
                         ? new ExecutionStatus(ExecutionState.Pending, null, "pending (array task not started yet)")
-                        : new ExecutionStatus(ExecutionState.Lost, null, $"Slurm no longer knows job {id} (it ended longer ago than MinJobAge, or the controller lost its state)");
+                        : track is { CancelRequested: true }
+                            // A pending array task that is cancelled leaves no record of its own.
+                            ? new ExecutionStatus(ExecutionState.Cancelled, null, "cancelled before it started")
+                            : new ExecutionStatus(ExecutionState.Lost, null, $"Slurm no longer knows job {id} (it ended longer ago than MinJobAge, or the controller lost its state)");
                 if (track is not null)
                 {
                     status = await EnforceTimeoutAsync(id, track, status, index.Find(id), now, cancellationToken).ConfigureAwait(false);
@@ -291,6 +294,11 @@ public sealed class SlurmExecutor : IBatchExecutor
         if (finished.ContainsKey(handle.Id))
         {
             return;
+        }
+
+        if (tracked.TryGetValue(handle.Id, out var track))
+        {
+            track.CancelRequested = true;
         }
 
         await CancelJobAsync(handle.Id, cancellationToken).ConfigureAwait(false);
@@ -493,6 +501,10 @@ public sealed class SlurmExecutor : IBatchExecutor
         {
             throw Unreachable(options, what, e);
         }
+        catch (ApiRequestException e)
+        {
+            throw Unreachable(options, what, e);
+        }
         catch (TaskCanceledException e) when (e.InnerException is TimeoutException)
         {
             throw new SlurmApiException($"slurm target '{options.TargetName}': slurmrestd at {options.Url} did not answer in time while {what}", HttpStatusCode.GatewayTimeout, []);
@@ -534,28 +546,7 @@ public sealed class SlurmExecutor : IBatchExecutor
                 && long.TryParse(id.AsSpan(0, sep), CultureInfo.InvariantCulture, out var array)
                 && long.TryParse(id.AsSpan(sep + 1), CultureInfo.InvariantCulture, out var task)
                 && pendingRanges.TryGetValue(array, out var ranges)
-                && ranges.Any(r => InRanges(r, task));
-        }
-
-        /// <summary>Slurm's task string: <c>0-99</c>, <c>1,3,5-9</c>, <c>0-98:2</c>, with an optional <c>%N</c> limit.</summary>
-        internal static bool InRanges(string ranges, long task)
-        {
-            var text = ranges.Split('%')[0];
-            foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var stepAt = part.IndexOf(':', StringComparison.Ordinal);
-                var step = stepAt > 0 ? long.Parse(part[(stepAt + 1)..], CultureInfo.InvariantCulture) : 1;
-                var span = stepAt > 0 ? part[..stepAt] : part;
-                var dash = span.IndexOf('-', StringComparison.Ordinal);
-                var low = long.Parse(dash > 0 ? span[..dash] : span, CultureInfo.InvariantCulture);
-                var high = dash > 0 ? long.Parse(span[(dash + 1)..], CultureInfo.InvariantCulture) : low;
-                if (task >= low && task <= high && (task - low) % step == 0)
-                {
-                    return true;
-                }
-            }
-
-            return false;
+                && ranges.Any(r => SlurmJobStates.InTaskRanges(r, task));
         }
     }
 
@@ -564,6 +555,8 @@ public sealed class SlurmExecutor : IBatchExecutor
         public double? TimeoutSeconds { get; } = timeoutSeconds;
 
         public bool TimedOut { get; set; }
+
+        public bool CancelRequested { get; set; }
     }
 
     private sealed class RequestCounter

@@ -45,6 +45,27 @@ public static class SlurmJobStates
         };
     }
 
+    /// <summary>Slurm's task string: <c>0-99</c>, <c>1,3,5-9</c>, <c>0-98:2</c>, with an optional <c>%N</c> limit.</summary>
+    public static bool InTaskRanges(string ranges, long task)
+    {
+        var text = ranges.Split('%')[0];
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var stepAt = part.IndexOf(':', StringComparison.Ordinal);
+            var step = stepAt > 0 ? long.Parse(part[(stepAt + 1)..], CultureInfo.InvariantCulture) : 1;
+            var span = stepAt > 0 ? part[..stepAt] : part;
+            var dash = span.IndexOf('-', StringComparison.Ordinal);
+            var low = long.Parse(dash > 0 ? span[..dash] : span, CultureInfo.InvariantCulture);
+            var high = dash > 0 ? long.Parse(span[(dash + 1)..], CultureInfo.InvariantCulture) : low;
+            if (task >= low && task <= high && (task - low) % step == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string TimedOut(SlurmJob job, double? timeoutSeconds) => timeoutSeconds is { } t
         ? $"timed out after {t.ToString(CultureInfo.InvariantCulture)} s"
         : $"reached its Slurm time limit of {job.TimeLimit} min";
