@@ -153,8 +153,16 @@ public sealed class SlurmUnitTests
         var target = new PlanTarget("c", "slurm", []);
         ResolvedNode N(int i) => new()
         {
-            RunId = "r", NodeInstanceId = $"f[{i}]", Attempt = 1, Command = $"echo {i}", Env = new Dictionary<string, string> { ["MLP_I"] = $"{i}", ["bad name"] = "x" },
-            Resources = new PlanResources(1, 0, 0, null), Target = target, WorkDir = $"/w/{i}", StdoutPath = $"/w/{i}/o", StderrPath = $"/w/{i}/e",
+            RunId = "r",
+            NodeInstanceId = $"f[{i}]",
+            Attempt = 1,
+            Command = $"echo {i}",
+            Env = new Dictionary<string, string> { ["MLP_I"] = $"{i}", ["bad name"] = "x" },
+            Resources = new PlanResources(1, 0, 0, null),
+            Target = target,
+            WorkDir = $"/w/{i}",
+            StdoutPath = $"/w/{i}/o",
+            StderrPath = $"/w/{i}/e",
         };
         var script = SlurmBatchScript.ForArray([N(0), N(1)]);
         Assert.StartsWith("#!/bin/sh\n", script);
