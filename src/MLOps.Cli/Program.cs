@@ -16,6 +16,9 @@ public static class Program
         root.Subcommands.Add(CompilerCommands.Fmt());
         root.Subcommands.Add(CompilerCommands.Graph());
         var tracking = TrackingCommandContext.ForConsole();
+        root.Subcommands.Add(RunCommands.Run(tracking));
+        root.Subcommands.Add(RunCommands.Logs(tracking));
+        root.Subcommands.Add(RunCommands.Explain(tracking));
         root.Subcommands.Add(RunsCommands.Create(tracking));
         root.Subcommands.Add(ModelsCommands.Create(tracking));
         root.Subcommands.Add(ArtifactsCommands.Create(tracking));

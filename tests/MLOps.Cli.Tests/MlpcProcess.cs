@@ -33,6 +33,25 @@ internal static class MlpcProcess
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts mlpc without waiting (for tests that kill or signal it).</summary>
+    public static Process Start(string workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlpc.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Process.Start(psi)!;
+    }
+
     public static string TempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "mlpc-cli-" + Guid.NewGuid().ToString("N"));

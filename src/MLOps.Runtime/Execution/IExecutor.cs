@@ -28,6 +28,22 @@ public interface IExecutor : IAsyncDisposable
     /// <paramref name="follow"/> keeps reading until the submission ends.
     /// </summary>
     IAsyncEnumerable<string> ReadLogAsync(ExecutionHandle handle, LogStream stream, long offset, bool follow, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes when one of <paramref name="handles"/> may have changed state, or after
+    /// <paramref name="pollInterval"/>; the runtime then asks for every status in one
+    /// <see cref="GetStatusesAsync"/> call. Backends that learn of exits at once (local processes)
+    /// complete early; the rest poll.
+    /// </summary>
+    Task WaitForChangeAsync(IReadOnlyList<ExecutionHandle> handles, TimeSpan pollInterval, CancellationToken cancellationToken) =>
+        Task.Delay(pollInterval, cancellationToken);
+
+    /// <summary>
+    /// Finds a submission of <paramref name="node"/> that an earlier mlpc made but could not record
+    /// (it was killed between submitting and writing the handle). Null when there is none.
+    /// </summary>
+    Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken) =>
+        Task.FromResult<ExecutionHandle?>(null);
 }
 
 public enum LogStream

@@ -28,33 +28,53 @@ public sealed partial class LocalExecutor : IExecutor
     public Task<ExecutionHandle> SubmitAsync(ResolvedNode node, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(node.WorkDir);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(node.StdoutPath))!);
+        var attemptDir = AttemptDirectory(node.StdoutPath);
+        Directory.CreateDirectory(attemptDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(node.StderrPath))!);
+        File.Delete(Path.Combine(attemptDir, ExitCodeFile));
         var psi = new ProcessStartInfo("setsid")
         {
             WorkingDirectory = node.WorkDir,
             UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
         };
         psi.ArgumentList.Add("/bin/sh");
         psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(Wrapper);
         psi.ArgumentList.Add(node.Command);
+        psi.ArgumentList.Add(Path.GetFullPath(node.StdoutPath));
+        psi.ArgumentList.Add(Path.GetFullPath(node.StderrPath));
+        psi.ArgumentList.Add(Path.Combine(attemptDir, ExitCodeFile));
+        psi.ArgumentList.Add(Path.Combine(attemptDir, PidFile));
         foreach (var (key, value) in node.Env)
         {
             psi.Environment[key] = value;
         }
 
+        psi.Environment[SubmissionMarker] = Path.GetFullPath(node.StdoutPath);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh for " + node.NodeInstanceId);
-        process.StandardInput.Close();
-        var stdout = CopyAsync(process.StandardOutput.BaseStream, node.StdoutPath);
-        var stderr = CopyAsync(process.StandardError.BaseStream, node.StderrPath);
         var id = process.Id.ToString(CultureInfo.InvariantCulture) + ":" + (StartTime(process.Id) ?? "0");
         var handle = new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
-        running[id] = new Running(process, Task.WhenAll(stdout, stderr));
+        running[id] = new Running(process, process.WaitForExitAsync(CancellationToken.None));
         return Task.FromResult(handle);
     }
+
+    /// <summary>
+    /// The shell that runs a command: it records its pid (so a restarted mlpc can find a
+    /// submission it never recorded), sends output straight to the log files (so the step
+    /// outlives a killed mlpc instead of dying on a broken pipe) and leaves the exit code in a
+    /// file (so a restarted mlpc learns how an orphan ended). <c>eval</c> runs the command in
+    /// this shell: no second process per step.
+    /// </summary>
+    private const string Wrapper =
+        "echo $$ > \"$4\"; __mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; set --; " +
+        "trap 'printf \"%s\" $? > \"$__mlp_exit\"' EXIT; eval \"$0\"";
+
+    private const string ExitCodeFile = "exit_code";
+    private const string PidFile = "pid";
+    private const string SubmissionMarker = "MLP_SUBMISSION";
+
+    /// <summary>The folder of an attempt: where its logs, pid and exit code live.</summary>
+    private static string AttemptDirectory(string stdoutPath) => Path.GetDirectoryName(Path.GetFullPath(stdoutPath))!;
 
     public async Task<IReadOnlyList<ExecutionStatus>> GetStatusesAsync(IReadOnlyList<ExecutionHandle> handles, CancellationToken cancellationToken)
     {
@@ -67,34 +87,89 @@ public sealed partial class LocalExecutor : IExecutor
         return result;
     }
 
-    private async Task<ExecutionStatus> GetStatusAsync(ExecutionHandle handle)
+    public Task WaitForChangeAsync(IReadOnlyList<ExecutionHandle> handles, TimeSpan pollInterval, CancellationToken cancellationToken)
+    {
+        var exits = new List<Task>(handles.Count + 1);
+        foreach (var handle in handles)
+        {
+            if (running.TryGetValue(handle.Id, out var run))
+            {
+                if (run.Exited.IsCompleted)
+                {
+                    return Task.CompletedTask;
+                }
+
+                exits.Add(run.Exited);
+            }
+        }
+
+        exits.Add(Task.Delay(pollInterval, cancellationToken));
+        return Task.WhenAny(exits);
+    }
+
+    public Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken)
+    {
+        var pidPath = Path.Combine(AttemptDirectory(node.StdoutPath), PidFile);
+        if (!File.Exists(pidPath) || !int.TryParse(File.ReadAllText(pidPath).Trim(), CultureInfo.InvariantCulture, out var pid))
+        {
+            return Task.FromResult<ExecutionHandle?>(null);
+        }
+
+        // A live pid is ours only if it carries our marker: the pid may have been reused.
+        var start = StartTime(pid);
+        var alive = start is not null && ReadsMarker(pid, Path.GetFullPath(node.StdoutPath));
+        var id = pid.ToString(CultureInfo.InvariantCulture) + ":" + (alive ? start : "0");
+        return Task.FromResult<ExecutionHandle?>(new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath));
+    }
+
+    private static bool ReadsMarker(int pid, string stdoutPath)
+    {
+        try
+        {
+            var environ = File.ReadAllText($"/proc/{pid}/environ");
+            return environ.Split('\0').Contains(SubmissionMarker + "=" + stdoutPath);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private Task<ExecutionStatus> GetStatusAsync(ExecutionHandle handle)
     {
         if (!running.TryGetValue(handle.Id, out var run))
         {
             // Not started by this process: an orphan of an earlier mlpc, or gone.
-            return IsOurs(handle.Id)
-                ? new ExecutionStatus(ExecutionState.Running, null, "started by an earlier mlpc; still running")
-                : new ExecutionStatus(ExecutionState.Lost, null, "the process is gone and its exit code is unknown (it was started by an earlier mlpc)");
+            if (IsOurs(handle.Id))
+            {
+                return Task.FromResult(new ExecutionStatus(ExecutionState.Running, null, "started by an earlier mlpc; still running"));
+            }
+
+            var exitPath = Path.Combine(AttemptDirectory(handle.StdoutPath), ExitCodeFile);
+            return Task.FromResult(File.Exists(exitPath) && int.TryParse(File.ReadAllText(exitPath).Trim(), CultureInfo.InvariantCulture, out var recorded)
+                ? FromExitCode(recorded)
+                : new ExecutionStatus(ExecutionState.Lost, null, "the process is gone and left no exit code (it was started by an earlier mlpc and was killed)"));
         }
 
         if (!run.Process.HasExited)
         {
-            return new ExecutionStatus(ExecutionState.Running);
+            return Task.FromResult(new ExecutionStatus(ExecutionState.Running));
         }
 
-        await run.Logs.ConfigureAwait(false);
-        if (run.Cancelled)
-        {
-            return new ExecutionStatus(ExecutionState.Cancelled, null, "cancelled");
-        }
-
-        var code = run.Process.ExitCode;
-        return code == 0
-            ? new ExecutionStatus(ExecutionState.Succeeded, 0)
-            : code > 128 && code < 160
-                ? new ExecutionStatus(ExecutionState.Failed, code, $"killed by signal {code - 128}")
-                : new ExecutionStatus(ExecutionState.Failed, code, $"exited with code {code}");
+        return Task.FromResult(run.Cancelled
+            ? new ExecutionStatus(ExecutionState.Cancelled, null, "cancelled")
+            : FromExitCode(run.Process.ExitCode));
     }
+
+    private static ExecutionStatus FromExitCode(int code) => code == 0
+        ? new ExecutionStatus(ExecutionState.Succeeded, 0)
+        : code > 128 && code < 160
+            ? new ExecutionStatus(ExecutionState.Failed, code, $"killed by signal {code - 128}")
+            : new ExecutionStatus(ExecutionState.Failed, code, $"exited with code {code}");
 
     public async Task CancelAsync(ExecutionHandle handle, CancellationToken cancellationToken)
     {
@@ -132,11 +207,7 @@ public sealed partial class LocalExecutor : IExecutor
         var path = stream == LogStream.Stdout ? handle.StdoutPath : handle.StderrPath;
         while (true)
         {
-            var ended = !running.TryGetValue(handle.Id, out var run) || run.Process.HasExited;
-            if (ended && run is not null)
-            {
-                await run.Logs.ConfigureAwait(false);
-            }
+            var ended = running.TryGetValue(handle.Id, out var run) ? run.Process.HasExited : !IsOurs(handle.Id);
 
             if (File.Exists(path))
             {
@@ -175,18 +246,6 @@ public sealed partial class LocalExecutor : IExecutor
         running.Clear();
     }
 
-    private static async Task CopyAsync(Stream source, string path)
-    {
-        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
-        var buffer = new byte[16 * 1024];
-        int n;
-        while ((n = await source.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-        {
-            await file.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            await file.FlushAsync().ConfigureAwait(false);
-        }
-    }
-
     private static int Pid(string id) => int.Parse(id.AsSpan(0, id.IndexOf(':')), CultureInfo.InvariantCulture);
 
     /// <summary>The pid is alive and started when the handle says: the same process, not a reused pid.</summary>
@@ -221,11 +280,11 @@ public sealed partial class LocalExecutor : IExecutor
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
 
-    private sealed class Running(Process process, Task logs)
+    private sealed class Running(Process process, Task exited)
     {
         public Process Process { get; } = process;
 
-        public Task Logs { get; } = logs;
+        public Task Exited { get; } = exited;
 
         public bool Cancelled { get; set; }
     }

@@ -151,23 +151,3 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         }
     }
 }
-
-public sealed class LocalExecutorTests : ExecutorConformanceTests
-{
-    protected override IExecutor CreateExecutor() => new LocalExecutor { KillGrace = TimeSpan.FromMilliseconds(500) };
-
-    [Fact]
-    public async Task A_restarted_mlpc_tells_its_orphans_from_gone_processes()
-    {
-        var handle = await Executor.SubmitAsync(Node("sleep 1"), CancellationToken.None);
-        await using var later = new LocalExecutor();
-        Assert.Equal(ExecutionState.Running, (await later.GetStatusesAsync([handle], CancellationToken.None))[0].State);
-        await WaitAsync(handle);
-        await Task.Delay(100);
-        var gone = (await later.GetStatusesAsync([handle], CancellationToken.None))[0];
-        Assert.Equal(ExecutionState.Lost, gone.State);
-        Assert.Contains("earlier mlpc", gone.Message);
-        var reused = handle with { Id = handle.Id.Split(':')[0] + ":1" };
-        Assert.Equal(ExecutionState.Lost, (await later.GetStatusesAsync([reused], CancellationToken.None))[0].State);
-    }
-}

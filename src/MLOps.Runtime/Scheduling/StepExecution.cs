@@ -1,0 +1,605 @@
+using System.Text.Json;
+using MLOps.Plan;
+using MLOps.Runtime.Caching;
+using MLOps.Runtime.Contract;
+using MLOps.Runtime.Execution;
+using MLOps.Runtime.Values;
+using MLOps.Tracking;
+using MLOps.Tracking.Runs;
+
+namespace MLOps.Runtime.Scheduling;
+
+/// <summary>How a step instance ended.</summary>
+internal sealed record StepOutcome(StepState State, IReadOnlyDictionary<string, PlanValue> Outputs, string? Message, int Attempts);
+
+/// <summary>What a step instance needs from its run: the stores, where files go, who to tell.</summary>
+internal sealed record StepRunContext(
+    RunRequest Request,
+    string RunId,
+    string Experiment,
+    RunLayout Layout,
+    TrackingStores Stores,
+    IMetricWriter Metrics,
+    IRunObserver Observer,
+    string PythonHelper);
+
+/// <summary>
+/// The life of one step instance: reuse a result it already has (resume) or that the cache has,
+/// else run attempts on its executor (retry with backoff, timeout, cancel), stream its metrics,
+/// validate and store its outputs, and record every transition so a killed mlpc can pick up here.
+/// </summary>
+internal sealed class StepExecution(
+    StepRunContext run,
+    NodeItem item,
+    IReadOnlyList<KeyValuePair<string, PlanValue>> inputs,
+    IExecutor executor,
+    ExecutionMonitor monitor,
+    PlanTarget target,
+    int[] gpus)
+{
+    private readonly PlanNode node = item.Node;
+    private readonly string stepRunId = run.RunId + "/" + item.InstanceId;
+    private DateTimeOffset? startedAt;
+    private int attempt;
+
+    private string OutputDirectory => run.Layout.OutputDirectory(item.InstanceId);
+
+    public async Task<StepOutcome> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await SetStatusAsync(RunStatus.Cancelled, "cancelled").ConfigureAwait(false);
+            return Report(new StepOutcome(StepState.Cancelled, Empty, "cancelled", attempt));
+        }
+        catch (Exception e) when (e is RuntimeEvaluationException or IOException or JsonException or UnauthorizedAccessException)
+        {
+            await SetStatusAsync(RunStatus.Failed, e.Message).ConfigureAwait(false);
+            return Report(new StepOutcome(StepState.Failed, Empty, e.Message, attempt));
+        }
+    }
+
+    /// <summary>The handle of an attempt recorded before its submission returned.</summary>
+    private const string PendingHandle = "pending";
+
+    private static readonly IReadOnlyDictionary<string, PlanValue> Empty = new Dictionary<string, PlanValue>();
+
+    private async Task<StepOutcome> RunCoreAsync(CancellationToken ct)
+    {
+        var created = await run.Stores.Runs.CreateRunAsync(new NewRun
+        {
+            RunId = stepRunId,
+            Experiment = run.Experiment,
+            Kind = RunKind.Step,
+            Name = item.InstanceId,
+            ParentRunId = run.RunId,
+            NodeInstanceId = item.InstanceId,
+            Pipeline = run.Request.Plan.Pipeline,
+        }, CancellationToken.None).ConfigureAwait(false);
+
+        var key = CacheKey.Compute(node, inputs);
+        var firstAttempt = 1;
+        if (!created.Created)
+        {
+            var resumed = await ResumeAsync(created.Run, key, ct).ConfigureAwait(false);
+            if (resumed.Outcome is not null)
+            {
+                return Report(resumed.Outcome);
+            }
+
+            firstAttempt = resumed.NextAttempt;
+        }
+
+        await run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None).ConfigureAwait(false);
+        if (!node.Cache.Enabled)
+        {
+            await run.Stores.Runs.SetTagsAsync(stepRunId, new Dictionary<string, string> { [Inspection.CacheTags.Disabled] = "off" }, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (node.Cache.Enabled && firstAttempt == 1 && await TryCacheAsync(key, ct).ConfigureAwait(false) is { } cached)
+        {
+            return Report(cached);
+        }
+
+        return await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
+    }
+
+    private async Task<StepOutcome> RunAttemptsAsync(int firstAttempt, CancellationToken ct)
+    {
+        var failures = 0;
+        for (attempt = firstAttempt; ; attempt++)
+        {
+            var resolved = Resolve(attempt);
+            Directory.CreateDirectory(OutputDirectory);
+            Directory.CreateDirectory(run.Layout.ScratchDirectory(item.InstanceId));
+            // Recorded before submitting: a mlpc killed right after the submit still finds the attempt.
+            await run.Stores.Runs.RecordAttemptAsync(new StepAttempt
+            {
+                RunId = stepRunId,
+                Attempt = attempt,
+                Executor = executor.Kind,
+                HandleId = PendingHandle,
+                StdoutPath = resolved.StdoutPath,
+                StderrPath = resolved.StderrPath,
+                OwnerHost = Environment.MachineName,
+                OwnerPid = Environment.ProcessId,
+                StartedAt = DateTimeOffset.UtcNow,
+            }, CancellationToken.None).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            ExecutionHandle handle;
+            try
+            {
+                handle = await executor.SubmitAsync(resolved, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await EndAttemptAsync(new StepAttemptEnd("failed", null, "could not submit: " + e.Message)).ConfigureAwait(false);
+                await SetStatusAsync(RunStatus.Failed, e.Message).ConfigureAwait(false);
+                return Report(new StepOutcome(StepState.Failed, Empty, $"{executor.Kind} refused the step: {e.Message}", attempt));
+            }
+
+            await RecordHandleAsync(resolved, handle).ConfigureAwait(false);
+            startedAt ??= DateTimeOffset.UtcNow;
+            await SetStatusAsync(RunStatus.Running, null).ConfigureAwait(false);
+            Report(StepState.Running, null);
+            var status = await WaitAsync(handle, resolved, ct).ConfigureAwait(false);
+            await EndAttemptAsync(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message)).ConfigureAwait(false);
+            await KeepLogsAsync(resolved).ConfigureAwait(false);
+            if (status.State == ExecutionState.Cancelled && ct.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(ct);
+            }
+
+            if (status.State == ExecutionState.Succeeded)
+            {
+                return Report(await FinishAsync().ConfigureAwait(false));
+            }
+
+            // A submission lost with its mlpc is not the step's fault: it does not use up a retry.
+            if (status.State != ExecutionState.Lost)
+            {
+                failures++;
+            }
+
+            var why = Describe(status);
+            if (failures >= node.Retry.Attempts)
+            {
+                var message = node.Retry.Attempts > 1 ? $"{why} (attempt {attempt}, no retries left)" : why;
+                await SetStatusAsync(RunStatus.Failed, message).ConfigureAwait(false);
+                return Report(new StepOutcome(StepState.Failed, Empty, message, attempt));
+            }
+
+            var backoff = node.Retry.BackoffSeconds * Math.Pow(node.Retry.Factor, failures - 1);
+            Report(StepState.Retrying, $"{why}; retrying in {backoff:0.#}s");
+            await Task.Delay(TimeSpan.FromSeconds(backoff), ct).ConfigureAwait(false);
+        }
+    }
+
+    private string Describe(ExecutionStatus status) => status.State switch
+    {
+        ExecutionState.TimedOut => status.Message ?? $"timed out after {node.TimeoutSeconds:0.#}s",
+        ExecutionState.OutOfMemory => status.Message ?? "ran out of memory",
+        _ => status.Message ?? StateWord(status.State),
+    } + LogHint();
+
+    private string LogHint() => $"; see mlpc logs {run.RunId} {item.InstanceId}";
+
+    /// <summary>Waits for the end while following metrics; ends the submission on timeout or cancel.</summary>
+    private async Task<ExecutionStatus> WaitAsync(ExecutionHandle handle, ResolvedNode resolved, CancellationToken ct)
+    {
+        var metricsPath = resolved.Env[StepContract.MetricsFile];
+        var tail = new MetricsTail(metricsPath, stepRunId, OnMetric, w => run.Observer.Warning(item.InstanceId + ": " + w));
+        using var timeout = new CancellationTokenSource();
+        var timeLimit = node.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        if (timeLimit is { } limit && executor.Kind == "local")
+        {
+            timeout.CancelAfter(limit);
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        var watch = monitor.WatchAsync(handle, s =>
+        {
+            // The clock of a cluster step starts when it starts running, not while it queues.
+            if (s.State == ExecutionState.Running && timeLimit is { } l && executor.Kind != "local")
+            {
+                timeout.CancelAfter(l);
+            }
+        });
+        while (!watch.IsCompleted && !stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.WhenAny(watch, Task.Delay(250, stop.Token)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            tail.Poll();
+        }
+
+        if (watch.IsCompleted)
+        {
+            var done = await watch.ConfigureAwait(false);
+            tail.Poll();
+            return done;
+        }
+
+        await executor.CancelAsync(handle, CancellationToken.None).ConfigureAwait(false);
+        var ended = await watch.ConfigureAwait(false);
+        tail.Poll();
+        if (ct.IsCancellationRequested)
+        {
+            return new ExecutionStatus(ExecutionState.Cancelled, ended.ExitCode, "cancelled");
+        }
+
+        return new ExecutionStatus(ExecutionState.TimedOut, ended.ExitCode, $"timed out after {FormatDuration(timeLimit!.Value)} (the step's timeout); its processes were ended");
+    }
+
+    private void OnMetric(MetricPoint point)
+    {
+        run.Metrics.Log(point);
+        run.Request.OnMetric?.Invoke(point);
+    }
+
+    /// <summary>Validates and stores the outputs of a succeeded attempt, then marks the step succeeded.</summary>
+    private async Task<StepOutcome> FinishAsync()
+    {
+        var problems = new List<string>();
+        var outputs = new Dictionary<string, PlanValue>();
+        foreach (var output in node.Outputs)
+        {
+            var path = OutputPath(output);
+            var errors = OutputValidator.Validate(output.Name, output.Type, path);
+            if (errors.Count > 0)
+            {
+                problems.AddRange(errors);
+                continue;
+            }
+
+            var stored = await run.Stores.Artifacts.PutAsync(path, CancellationToken.None).ConfigureAwait(false);
+            await run.Stores.Runs.LogArtifactAsync(new RunArtifact
+            {
+                RunId = stepRunId,
+                Name = output.Name,
+                Direction = ArtifactDirection.Output,
+                Uri = stored.Uri,
+                Digest = stored.Digest,
+                Size = stored.Size,
+                IsDirectory = stored.IsDirectory,
+            }, CancellationToken.None).ConfigureAwait(false);
+            outputs[output.Name] = ReadOutput(output, path, stored.Digest);
+        }
+
+        if (problems.Count > 0)
+        {
+            var message = "the step succeeded but broke its contract: " + string.Join("; ", problems);
+            await SetStatusAsync(RunStatus.Failed, message).ConfigureAwait(false);
+            return new StepOutcome(StepState.Failed, Empty, message, attempt);
+        }
+
+        await LogInputsAsync().ConfigureAwait(false);
+        LogOutputMetrics(outputs);
+        await SetStatusAsync(RunStatus.Succeeded, null).ConfigureAwait(false);
+        return new StepOutcome(StepState.Succeeded, outputs, null, attempt);
+    }
+
+    private static PlanValue ReadOutput(PlanOutput output, string path, string digest)
+    {
+        if (output.Type is ArtifactPlanType)
+        {
+            return new ArtifactValue(path, digest);
+        }
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return RuntimeValues.FromJson(doc.RootElement, output.Type);
+    }
+
+    /// <summary>Numbers in record outputs become the step's metrics (<c>metrics.auc</c>), so search and compare see them.</summary>
+    private void LogOutputMetrics(IReadOnlyDictionary<string, PlanValue> outputs)
+    {
+        foreach (var (name, value) in outputs)
+        {
+            if (value is MapValue)
+            {
+                foreach (var (metric, number) in RuntimeValues.NumericLeaves(value, name))
+                {
+                    run.Metrics.Log(stepRunId, metric, number);
+                }
+            }
+        }
+    }
+
+    private async Task LogInputsAsync()
+    {
+        foreach (var (name, value) in inputs)
+        {
+            foreach (var (index, artifact) in Artifacts(value))
+            {
+                await run.Stores.Runs.LogArtifactAsync(new RunArtifact
+                {
+                    RunId = stepRunId,
+                    Name = index is null ? name : $"{name}[{index}]",
+                    Direction = ArtifactDirection.Input,
+                    Uri = new Uri(Path.GetFullPath(artifact.Path)).AbsoluteUri,
+                    Digest = artifact.Digest ?? "",
+                    Size = 0,
+                }, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        var parameters = inputs.Where(i => i.Value is not ArtifactValue && !Artifacts(i.Value).Any())
+            .ToDictionary(i => i.Key, i => RuntimeValues.Display(i.Value));
+        if (parameters.Count > 0)
+        {
+            await run.Stores.Runs.LogParamsAsync(stepRunId, parameters, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static IEnumerable<(int? Index, ArtifactValue Artifact)> Artifacts(PlanValue value) => value switch
+    {
+        ArtifactValue a => [(null, a)],
+        ListValue l => l.Items.Select((v, i) => ((int?)i, v as ArtifactValue)).Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!)),
+        _ => [],
+    };
+
+    /// <summary>A result from an earlier run with the same key: its outputs are materialized here instead of running.</summary>
+    private async Task<StepOutcome?> TryCacheAsync(CacheKey key, CancellationToken ct)
+    {
+        var hit = await run.Stores.Runs.FindSucceededByCacheKeyAsync(key.Key, ct).ConfigureAwait(false);
+        if (hit is null || hit.RunId == stepRunId)
+        {
+            return null;
+        }
+
+        var outputs = await MaterializeAsync(hit.RunId, ct).ConfigureAwait(false);
+        if (outputs is null)
+        {
+            run.Observer.Warning($"{item.InstanceId}: the cached result of {hit.RunId} is no longer in the artifact store; running the step");
+            return null;
+        }
+
+        await run.Stores.Runs.MarkCachedAsync(stepRunId, hit.RunId, CancellationToken.None).ConfigureAwait(false);
+        LogOutputMetrics(outputs);
+        return new StepOutcome(StepState.Cached, outputs, "reused " + hit.RunId, 0);
+    }
+
+    /// <summary>Puts the outputs another step run stored into this step's output folder; null when one is missing.</summary>
+    private async Task<IReadOnlyDictionary<string, PlanValue>?> MaterializeAsync(string fromRunId, CancellationToken ct)
+    {
+        var artifacts = (await run.Stores.Runs.GetArtifactsAsync(fromRunId, ct).ConfigureAwait(false))
+            .Where(a => a.Direction == ArtifactDirection.Output).ToDictionary(a => a.Name);
+        var outputs = new Dictionary<string, PlanValue>();
+        Directory.CreateDirectory(OutputDirectory);
+        foreach (var output in node.Outputs)
+        {
+            if (!artifacts.TryGetValue(output.Name, out var artifact) || !await run.Stores.Artifacts.ExistsAsync(artifact.Digest, ct).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var path = OutputPath(output);
+            if (fromRunId != stepRunId || !File.Exists(path) && !Directory.Exists(path))
+            {
+                DeletePath(path);
+                await run.Stores.Artifacts.MaterializeAsync(artifact.Digest, path, ct).ConfigureAwait(false);
+            }
+
+            if (fromRunId != stepRunId)
+            {
+                await run.Stores.Runs.LogArtifactAsync(artifact with { RunId = stepRunId }, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            outputs[output.Name] = ReadOutput(output, path, artifact.Digest);
+        }
+
+        return outputs;
+    }
+
+    private readonly record struct Resumption(StepOutcome? Outcome, int NextAttempt);
+
+    /// <summary>
+    /// This step was started by an earlier mlpc of the same run: reuse what it finished, follow a
+    /// submission that is still running (or learn how it ended), and otherwise go on with the next attempt.
+    /// </summary>
+    private async Task<Resumption> ResumeAsync(RunRecord previous, CacheKey key, CancellationToken ct)
+    {
+        if (previous.Status is RunStatus.Succeeded or RunStatus.Cached)
+        {
+            var outputs = await MaterializeAsync(stepRunId, ct).ConfigureAwait(false);
+            if (outputs is not null)
+            {
+                return new Resumption(new StepOutcome(previous.Status == RunStatus.Cached ? StepState.Cached : StepState.Succeeded, outputs, "finished before the resume", 0), 0);
+            }
+        }
+
+        var attempts = await run.Stores.Runs.GetAttemptsAsync(stepRunId, ct).ConfigureAwait(false);
+        if (attempts.Count == 0)
+        {
+            return new Resumption(null, 1);
+        }
+
+        var last = attempts.MaxBy(a => a.Attempt)!;
+        attempt = last.Attempt;
+        var resolved = Resolve(last.Attempt);
+        if (last.EndedAt is null)
+        {
+            var handle = last.HandleId != PendingHandle
+                ? new ExecutionHandle(last.Executor, last.HandleId, item.InstanceId, last.StdoutPath ?? resolved.StdoutPath, last.StderrPath ?? resolved.StderrPath)
+                : await executor.FindSubmissionAsync(resolved, ct).ConfigureAwait(false);
+            if (handle is null)
+            {
+                await EndAttemptAsync(new StepAttemptEnd("lost", null, "mlpc was stopped before the step started")).ConfigureAwait(false);
+                return new Resumption(null, last.Attempt + 1);
+            }
+
+            if (last.HandleId == PendingHandle)
+            {
+                await RecordHandleAsync(resolved, handle).ConfigureAwait(false);
+            }
+
+            var status = (await executor.GetStatusesAsync([handle], ct).ConfigureAwait(false))[0];
+            if (!status.State.IsTerminal())
+            {
+                run.Observer.Info($"{item.InstanceId}: following attempt {last.Attempt}, still running from the interrupted mlpc");
+                startedAt = last.StartedAt;
+                Report(StepState.Running, "adopted from the interrupted run");
+                status = await WaitAsync(handle, resolved, ct).ConfigureAwait(false);
+            }
+
+            await EndAttemptAsync(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message)).ConfigureAwait(false);
+            await KeepLogsAsync(resolved).ConfigureAwait(false);
+            last = last with { State = StateWord(status.State), EndedAt = DateTimeOffset.UtcNow, Message = status.Message };
+        }
+
+        // The attempt ended well but mlpc died before storing its outputs: store them now.
+        if (last.State == StateWord(ExecutionState.Succeeded))
+        {
+            await run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None).ConfigureAwait(false);
+            return new Resumption(await FinishAsync().ConfigureAwait(false), 0);
+        }
+
+        return new Resumption(null, last.Attempt + 1);
+    }
+
+    private ResolvedNode Resolve(int attemptNumber)
+    {
+        var inputValues = inputs.ToDictionary(i => i.Key, i => i.Value);
+        var outputPaths = node.Outputs.ToDictionary(o => o.Name, OutputPath);
+        var attemptDir = run.Layout.AttemptDirectory(item.InstanceId, attemptNumber);
+        var env = new Dictionary<string, string>();
+        foreach (var (name, value) in node.Env)
+        {
+            env[name] = CommandRenderer.Render(value, inputValues, outputPaths, quote: false);
+        }
+
+        env[StepContract.RunId] = run.RunId;
+        env[StepContract.StepRunId] = stepRunId;
+        env[StepContract.Step] = node.Step;
+        env[StepContract.Node] = item.InstanceId;
+        env[StepContract.Attempt] = attemptNumber.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        env[StepContract.OutputDir] = OutputDirectory;
+        env[StepContract.WorkDir] = run.Layout.ScratchDirectory(item.InstanceId);
+        env[StepContract.MetricsFile] = Path.Combine(attemptDir, "metrics.jsonl");
+        env[StepContract.ProjectDir] = run.Request.ProjectDirectory;
+        var pythonPath = Environment.GetEnvironmentVariable("PYTHONPATH");
+        env["PYTHONPATH"] = string.IsNullOrEmpty(pythonPath) ? run.PythonHelper : run.PythonHelper + ":" + pythonPath;
+        foreach (var (name, value) in inputValues)
+        {
+            env[StepContract.InputPrefix + StepContract.VariableSuffix(name)] = value is ListValue or MapValue ? RuntimeValues.ToJson(value) : value.ToCommandText();
+        }
+
+        foreach (var (name, path) in outputPaths)
+        {
+            env[StepContract.OutputPrefix + StepContract.VariableSuffix(name)] = path;
+        }
+
+        if (target.Kind == "local" && node.Resources.Gpu > 0)
+        {
+            env["CUDA_VISIBLE_DEVICES"] = string.Join(",", gpus);
+        }
+        else if (target.Kind == "local" && gpus.Length == 0 && node.Resources.Gpu == 0)
+        {
+            env["CUDA_VISIBLE_DEVICES"] = "";
+        }
+
+        return new ResolvedNode
+        {
+            RunId = run.RunId,
+            NodeInstanceId = item.InstanceId,
+            Attempt = attemptNumber,
+            Command = CommandRenderer.Render(node.Command, inputValues, outputPaths),
+            Image = node.Image,
+            Env = env,
+            Resources = node.Resources,
+            TimeoutSeconds = node.TimeoutSeconds,
+            Target = target,
+            WorkDir = run.Request.ProjectDirectory,
+            StdoutPath = Path.Combine(attemptDir, "stdout.log"),
+            StderrPath = Path.Combine(attemptDir, "stderr.log"),
+        };
+    }
+
+    private string OutputPath(PlanOutput output) =>
+        Path.Combine(OutputDirectory, output.Type is ArtifactPlanType ? output.Name : StepContract.ValueFileName(output.Name));
+
+    private Task RecordHandleAsync(ResolvedNode resolved, ExecutionHandle handle) =>
+        run.Stores.Runs.RecordAttemptAsync(new StepAttempt
+        {
+            RunId = stepRunId,
+            Attempt = resolved.Attempt,
+            Executor = handle.Executor,
+            HandleId = handle.Id,
+            StdoutPath = handle.StdoutPath,
+            StderrPath = handle.StderrPath,
+            OwnerHost = Environment.MachineName,
+            OwnerPid = Environment.ProcessId,
+            StartedAt = DateTimeOffset.UtcNow,
+        }, CancellationToken.None);
+
+    private Task EndAttemptAsync(StepAttemptEnd end) => run.Stores.Runs.EndAttemptAsync(stepRunId, attempt, end, CancellationToken.None);
+
+    /// <summary>stdout and stderr of the attempt become artifacts of the step run (empty ones are left out).</summary>
+    private async Task KeepLogsAsync(ResolvedNode resolved)
+    {
+        foreach (var (name, path) in new[] { ("stdout", resolved.StdoutPath), ("stderr", resolved.StderrPath) })
+        {
+            if (File.Exists(path) && new FileInfo(path).Length > 0)
+            {
+                var stored = await run.Stores.Artifacts.PutFileAsync(path, CancellationToken.None).ConfigureAwait(false);
+                await run.Stores.Runs.LogArtifactAsync(new RunArtifact
+                {
+                    RunId = stepRunId,
+                    Name = $"logs/attempt-{resolved.Attempt}/{name}",
+                    Direction = ArtifactDirection.Output,
+                    Uri = stored.Uri,
+                    Digest = stored.Digest,
+                    Size = stored.Size,
+                }, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task SetStatusAsync(RunStatus status, string? message) =>
+        run.Stores.Runs.SetRunStatusAsync(stepRunId, new RunStatusUpdate(status, message), CancellationToken.None);
+
+    private void Report(StepState state, string? message) =>
+        run.Observer.StepChanged(new StepProgress(item.InstanceId, node.Step, state, attempt, startedAt, state.IsTerminal() ? DateTimeOffset.UtcNow : null, message));
+
+    private StepOutcome Report(StepOutcome outcome)
+    {
+        Report(outcome.State, outcome.Message);
+        return outcome;
+    }
+
+    private static void DeletePath(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
+    internal static string StateWord(ExecutionState state) => state switch
+    {
+        ExecutionState.Succeeded => "succeeded",
+        ExecutionState.Failed => "failed",
+        ExecutionState.Cancelled => "cancelled",
+        ExecutionState.TimedOut => "timed_out",
+        ExecutionState.OutOfMemory => "out_of_memory",
+        ExecutionState.NodeFailure => "node_failure",
+        ExecutionState.Lost => "lost",
+        ExecutionState.Pending => "pending",
+        _ => "running",
+    };
+
+    private static string FormatDuration(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{t.TotalHours:0.#}h" : t.TotalMinutes >= 1 ? $"{t.TotalMinutes:0.#}m" : $"{t.TotalSeconds:0.#}s";
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace MLOps.Cli.Tests;
+
+/// <summary>mlpc run, logs, explain as a user meets them: the real mlpc process on a real store.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string dir = MlpcProcess.TempDir();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private const string Pipeline = """
+        type Scores = { auc: float }
+
+        step make(n: int) -> (data: Dataset) {
+          run = "echo make >> ran-make; sleep 0.3; seq 1 ${n} > ${out.data}"
+        }
+
+        step left(data: Dataset) -> (o: File) {
+          run = "echo left >> ran-left; sleep 0.3; head -n 2 ${data} > ${out.o}"
+        }
+
+        step right(data: Dataset) -> (o: File) {
+          run = "echo right >> ran-right; sleep 0.3; tail -n 2 ${data} > ${out.o}"
+        }
+
+        step join(a: File, b: File) -> (model: Model, scores: Scores) {
+          run = "echo join >> ran-join; sleep 0.3; cat ${a} ${b} > ${out.model}; echo '{\"auc\": 0.91}' > ${out.scores}"
+        }
+
+        pipeline p(n: int = 20) -> (model: Model, scores: Scores) {
+          let d = make(n: n)
+          let l = left(data: d.data)
+          let r = right(data: d.data)
+          let j = join(a: l.o, b: r.o)
+          register j.model as "joined" with { metrics: j.scores }
+          return { model: j.model, scores: j.scores }
+        }
+        """;
+
+    private string Write(string source)
+    {
+        var path = Path.Combine(dir, "p.mlp");
+        File.WriteAllText(path, source);
+        return path;
+    }
+
+    private int Runs(string step) => File.Exists(Path.Combine(dir, "ran-" + step)) ? File.ReadAllLines(Path.Combine(dir, "ran-" + step)).Length : 0;
+
+    [Fact]
+    public void Run_tracks_the_run_registers_the_model_and_explains_a_rerun()
+    {
+        Write(Pipeline);
+        var (code, stdout, stderr) = MlpcProcess.Run(dir, "run", "p.mlp");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("succeeded: 4 succeeded", stdout);
+        Assert.Contains("registered joined v1", stdout);
+
+        var runs = MlpcProcess.Run(dir, "runs", "list");
+        Assert.Contains("scores.auc=0.91", runs.Stdout);
+        Assert.Contains("joined", MlpcProcess.Run(dir, "models", "list").Stdout);
+
+        var again = MlpcProcess.Run(dir, "run", "p.mlp", "--param", "n=30");
+        Assert.Equal(0, again.ExitCode);
+        var runId = again.Stdout.Split('\n').First(l => l.StartsWith("run ", StringComparison.Ordinal)).Split(' ')[1];
+        var explain = MlpcProcess.Run(dir, "explain", runId, "make");
+        Assert.Contains("inputs.n: 20 → 30", explain.Stdout);
+        var logs = MlpcProcess.Run(dir, "logs", runId, "make");
+        Assert.Equal(0, logs.ExitCode);
+        Assert.Contains("attempt 1 stderr (succeeded)", logs.Stdout);
+    }
+
+    [Fact]
+    public void Errors_in_the_source_stop_the_run_before_anything_starts()
+    {
+        Write(Pipeline.Replace("seq 1 ${n}", "seq 1 ${m}", StringComparison.Ordinal));
+        var (code, _, stderr) = MlpcProcess.Run(dir, "run", "p.mlp");
+        Assert.Equal(1, code);
+        Assert.Contains("p.mlp:4:", stderr);
+        Assert.Contains("error MLP", stderr);
+        Assert.Equal(0, Runs("make"));
+        Assert.False(Directory.Exists(Path.Combine(dir, ".mlp", "runs")));
+    }
+
+    [Fact]
+    public void After_kill_9_at_random_moments_rerunning_finishes_the_run_without_repeating_a_finished_step()
+    {
+        Write(Pipeline);
+        var random = new Random(20261201);
+        var kills = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            using var process = MlpcProcess.Start(dir, "run", "p.mlp");
+            Thread.Sleep(random.Next(300, 1800));
+            if (process.HasExited)
+            {
+                break;
+            }
+
+            process.Kill(entireProcessTree: false); // SIGKILL to mlpc alone: its steps live on
+            process.WaitForExit();
+            kills++;
+        }
+
+        var (code, stdout, stderr) = MlpcProcess.Run(dir, "run", "p.mlp");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.True(kills > 0, "mlpc was never killed: the test proved nothing");
+        foreach (var step in new[] { "make", "left", "right", "join" })
+        {
+            Assert.True(Runs(step) == 1, $"{step} ran {Runs(step)} times after {kills} kill(s)");
+        }
+
+        using var db = new SqliteConnection($"Data Source={Path.Combine(dir, ".mlp", "tracking.db")}");
+        db.Open();
+        Assert.Equal(1L, Scalar(db, "select count(*) from runs where kind = 'pipeline'"));
+        Assert.Equal(4L, Scalar(db, "select count(*) from runs where kind = 'step'"));
+        Assert.Equal(0L, Scalar(db, "select count(*) from step_attempts where ended_at is null"));
+        Assert.Equal(1L, Scalar(db, "select count(*) from model_versions"));
+        Assert.Equal(0L, Scalar(db, "select count(*) from runs where status = 'running'"));
+    }
+
+    [Fact]
+    public void Ctrl_C_cancels_the_run_ends_its_steps_and_the_run_can_be_resumed()
+    {
+        Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 30; seq", StringComparison.Ordinal));
+        using var process = MlpcProcess.Start(dir, "run", "p.mlp");
+        var pidFile = Path.Combine(dir, "make.pid");
+        for (var i = 0; i < 600 && !File.Exists(pidFile); i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.True(File.Exists(pidFile), "the step never started");
+        Thread.Sleep(200);
+        Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Assert.True(process.WaitForExit(30_000), "mlpc did not stop on Ctrl-C");
+        Assert.Equal(130, process.ExitCode);
+        var stdout = process.StandardOutput.ReadToEnd();
+        Assert.Contains("cancelled", stdout);
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal), "the step outlived the cancel");
+    }
+
+    private static long Scalar(SqliteConnection db, string sql)
+    {
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
+    }
+}
