@@ -23,7 +23,21 @@ internal sealed class HandParser
     private readonly string text;
     private readonly List<Lexeme> tokens;
     private readonly LiteralDecoder literals;
+    private readonly string?[] recentNames = new string?[4096];
     private int position;
+
+    private readonly Builders<ArgumentSyntax> listsArgument = new();
+    private readonly Builders<ExpressionSyntax> listsExpression = new();
+    private readonly Builders<FieldTypeSyntax> listsFieldType = new();
+    private readonly Builders<NameSyntax> listsName = new();
+    private readonly Builders<ParameterSyntax> listsParameter = new();
+    private readonly Builders<PolicyActionSyntax> listsPolicyAction = new();
+    private readonly Builders<PolicyMemberSyntax> listsPolicyMember = new();
+    private readonly Builders<PropertySyntax> listsProperty = new();
+    private readonly Builders<RecordFieldSyntax> listsRecordField = new();
+    private readonly Builders<StatementSyntax> listsStatement = new();
+    private readonly Builders<SweepMemberSyntax> listsSweepMember = new();
+    private readonly Builders<TypeSyntax> listsType = new();
 
     private HandParser(SourceFile file, List<Lexeme> tokens, DiagnosticBag diagnostics)
     {
@@ -138,7 +152,27 @@ internal sealed class HandParser
         }
 
         var token = Advance();
-        return new NameSyntax(Text(token), Of(token));
+        return new NameSyntax(NameText(token), Of(token));
+    }
+
+    /// <summary>A name's text, shared with earlier occurrences of the same name (names repeat a lot; each would be a string).</summary>
+    private string NameText(Lexeme token)
+    {
+        var length = token.Stop - token.Start + 1;
+        var hash = length;
+        for (var i = token.Start; i <= token.Stop; i++)
+        {
+            hash = unchecked((hash * 31) + text[i]);
+        }
+
+        var slot = hash & (recentNames.Length - 1);
+        var cached = recentNames[slot];
+        if (cached is not null && cached.Length == length && string.CompareOrdinal(text, token.Start, cached, 0, length) == 0)
+        {
+            return cached;
+        }
+
+        return recentNames[slot] = text.Substring(token.Start, length);
     }
 
     private NameSyntax MemberName() => IsMemberName(La) ? Name() : throw new GiveUp();
@@ -172,7 +206,7 @@ internal sealed class HandParser
                     Advance();
                     var name = Name();
                     Expect(LBRACE);
-                    var members = ImmutableArray.CreateBuilder<NameSyntax>();
+                    var members = listsName.Rent();
                     if (La != RBRACE)
                     {
                         members.Add(Name());
@@ -183,7 +217,7 @@ internal sealed class HandParser
                     }
 
                     Expect(RBRACE);
-                    return new EnumDeclarationSyntax(name, members.ToImmutable(), From(first));
+                    return new EnumDeclarationSyntax(name, listsName.Finish(members), From(first));
                 }
 
             case ARTIFACT:
@@ -243,14 +277,14 @@ internal sealed class HandParser
 
     private ImmutableArray<NameSyntax> QualifiedName()
     {
-        var names = ImmutableArray.CreateBuilder<NameSyntax>();
+        var names = listsName.Rent();
         names.Add(Name());
         while (Accept(DOT))
         {
             names.Add(Name());
         }
 
-        return names.ToImmutable();
+        return listsName.Finish(names);
     }
 
     private TypeSyntax Type()
@@ -259,7 +293,7 @@ internal sealed class HandParser
         TypeSyntax type;
         if (Accept(LBRACE))
         {
-            var fields = ImmutableArray.CreateBuilder<FieldTypeSyntax>();
+            var fields = listsFieldType.Rent();
             if (La != RBRACE)
             {
                 fields.Add(FieldType());
@@ -270,7 +304,7 @@ internal sealed class HandParser
             }
 
             Expect(RBRACE);
-            type = new RecordTypeSyntax(fields.ToImmutable(), From(first));
+            type = new RecordTypeSyntax(listsFieldType.Finish(fields), From(first));
         }
         else
         {
@@ -278,7 +312,7 @@ internal sealed class HandParser
             var arguments = ImmutableArray<TypeSyntax>.Empty;
             if (Accept(LT))
             {
-                var builder = ImmutableArray.CreateBuilder<TypeSyntax>();
+                var builder = listsType.Rent();
                 builder.Add(Type());
                 while (Accept(COMMA))
                 {
@@ -286,7 +320,7 @@ internal sealed class HandParser
                 }
 
                 Expect(GT);
-                arguments = builder.ToImmutable();
+                arguments = listsType.Finish(builder);
             }
 
             type = new NamedTypeSyntax(names, arguments, From(first));
@@ -312,7 +346,7 @@ internal sealed class HandParser
     private ImmutableArray<ParameterSyntax> Parameters()
     {
         Expect(LPAREN);
-        var parameters = ImmutableArray.CreateBuilder<ParameterSyntax>();
+        var parameters = listsParameter.Rent();
         if (La != RPAREN)
         {
             parameters.Add(Parameter());
@@ -323,7 +357,7 @@ internal sealed class HandParser
         }
 
         Expect(RPAREN);
-        return parameters.ToImmutable();
+        return listsParameter.Finish(parameters);
     }
 
     private ParameterSyntax Parameter()
@@ -339,7 +373,7 @@ internal sealed class HandParser
     private PropertyBlockSyntax PropertyBlock()
     {
         var first = Expect(LBRACE);
-        var properties = ImmutableArray.CreateBuilder<PropertySyntax>();
+        var properties = listsProperty.Rent();
         while (La != RBRACE)
         {
             properties.Add(Property());
@@ -347,7 +381,7 @@ internal sealed class HandParser
         }
 
         Advance();
-        return new PropertyBlockSyntax(properties.ToImmutable(), From(first));
+        return new PropertyBlockSyntax(listsProperty.Finish(properties), From(first));
     }
 
     private PropertySyntax Property()
@@ -399,14 +433,14 @@ internal sealed class HandParser
     private BlockSyntax Block()
     {
         var first = Expect(LBRACE);
-        var statements = ImmutableArray.CreateBuilder<StatementSyntax>();
+        var statements = listsStatement.Rent();
         while (La != RBRACE)
         {
             statements.Add(Statement());
         }
 
         Advance();
-        return new BlockSyntax(statements.ToImmutable(), From(first));
+        return new BlockSyntax(listsStatement.Finish(statements), From(first));
     }
 
     private StatementSyntax Statement()
@@ -525,7 +559,7 @@ internal sealed class HandParser
         Expect(OVER);
         var pipeline = QualifiedName();
         Expect(LBRACE);
-        var members = ImmutableArray.CreateBuilder<SweepMemberSyntax>();
+        var members = listsSweepMember.Rent();
         while (La != RBRACE)
         {
             var memberFirst = Current;
@@ -550,7 +584,7 @@ internal sealed class HandParser
         }
 
         Advance();
-        return new SweepDeclarationSyntax(name, pipeline, members.ToImmutable(), From(first));
+        return new SweepDeclarationSyntax(name, pipeline, listsSweepMember.Finish(members), From(first));
     }
 
     private PolicyDeclarationSyntax Policy()
@@ -561,14 +595,14 @@ internal sealed class HandParser
         Expect(MODEL);
         var model = StringLiteral(Expect(STRING));
         Expect(LBRACE);
-        var members = ImmutableArray.CreateBuilder<PolicyMemberSyntax>();
+        var members = listsPolicyMember.Rent();
         while (La != RBRACE)
         {
             members.Add(PolicyMember());
         }
 
         Advance();
-        return new PolicyDeclarationSyntax(name, model, members.ToImmutable(), From(first));
+        return new PolicyDeclarationSyntax(name, model, listsPolicyMember.Finish(members), From(first));
     }
 
     private PolicyMemberSyntax PolicyMember()
@@ -599,7 +633,7 @@ internal sealed class HandParser
         };
         Advance();
         Expect(FAT_ARROW);
-        var actions = ImmutableArray.CreateBuilder<PolicyActionSyntax>();
+        var actions = listsPolicyAction.Rent();
         actions.Add(Action());
         while (Accept(COMMA))
         {
@@ -607,7 +641,7 @@ internal sealed class HandParser
         }
 
         Accept(SEMI);
-        return new OnOutcomeSyntax(outcome, actions.ToImmutable(), From(first));
+        return new OnOutcomeSyntax(outcome, listsPolicyAction.Finish(actions), From(first));
     }
 
     private PolicyActionSyntax Action()
@@ -650,7 +684,7 @@ internal sealed class HandParser
     private RecordLiteralSyntax RecordLiteral()
     {
         var first = Expect(LBRACE);
-        var fields = ImmutableArray.CreateBuilder<RecordFieldSyntax>();
+        var fields = listsRecordField.Rent();
         if (La != RBRACE)
         {
             fields.Add(RecordField());
@@ -661,7 +695,7 @@ internal sealed class HandParser
         }
 
         Expect(RBRACE);
-        return new RecordLiteralSyntax(fields.ToImmutable(), From(first));
+        return new RecordLiteralSyntax(listsRecordField.Finish(fields), From(first));
     }
 
     private RecordFieldSyntax RecordField()
@@ -781,7 +815,7 @@ internal sealed class HandParser
     private CallSyntax Call(ExpressionSyntax callee, Lexeme first)
     {
         Advance();
-        var arguments = ImmutableArray.CreateBuilder<ArgumentSyntax>();
+        var arguments = listsArgument.Rent();
         if (La != RPAREN)
         {
             arguments.Add(Argument());
@@ -792,7 +826,7 @@ internal sealed class HandParser
         }
 
         Expect(RPAREN);
-        return new CallSyntax(callee, arguments.ToImmutable(), From(first));
+        return new CallSyntax(callee, listsArgument.Finish(arguments), From(first));
     }
 
     private ArgumentSyntax Argument()
@@ -848,7 +882,7 @@ internal sealed class HandParser
             case LBRACK:
                 {
                     Advance();
-                    var items = ImmutableArray.CreateBuilder<ExpressionSyntax>();
+                    var items = listsExpression.Rent();
                     if (La != RBRACK)
                     {
                         items.Add(Expression(0));
@@ -859,7 +893,7 @@ internal sealed class HandParser
                     }
 
                     Expect(RBRACK);
-                    return new ListLiteralSyntax(items.ToImmutable(), From(token));
+                    return new ListLiteralSyntax(listsExpression.Finish(items), From(token));
                 }
 
             case LBRACE:
@@ -867,6 +901,22 @@ internal sealed class HandParser
             default:
                 var name = Name();
                 return new NameExpressionSyntax(name, name.Span);
+        }
+    }
+
+    /// <summary>List builders for reuse: each list would otherwise cost a builder and its buffer besides the list.</summary>
+    private sealed class Builders<T>
+    {
+        private readonly Stack<ImmutableArray<T>.Builder> free = new();
+
+        public ImmutableArray<T>.Builder Rent() => free.Count > 0 ? free.Pop() : ImmutableArray.CreateBuilder<T>();
+
+        public ImmutableArray<T> Finish(ImmutableArray<T>.Builder builder)
+        {
+            var result = builder.ToImmutable();
+            builder.Clear();
+            free.Push(builder);
+            return result;
         }
     }
 

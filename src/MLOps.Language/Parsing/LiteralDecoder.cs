@@ -134,6 +134,15 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
     /// <summary>Decodes escapes and parses <c>${...}</c> interpolations with spans in the original file.</summary>
     public StringLiteralSyntax String(string raw, int start, SourceSpan span)
     {
+        if (raw.IndexOf('\\') < 0 && raw.IndexOf('$') < 0)
+        {
+            // Nothing to decode (most strings): one text part, without a builder.
+            ImmutableArray<StringPartSyntax> plain = raw.Length > 2
+                ? [new StringTextSyntax(raw.Substring(1, raw.Length - 2), new SourceSpan(file, TextSpan.FromBounds(start + 1, start + raw.Length - 1)))]
+                : [];
+            return new StringLiteralSyntax(plain, raw, span);
+        }
+
         var parts = ImmutableArray.CreateBuilder<StringPartSyntax>();
         var text = new StringBuilder();
         var textStart = start + 1;
