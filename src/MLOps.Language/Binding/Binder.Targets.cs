@@ -10,7 +10,7 @@ internal sealed partial class Binder
     private void BindTarget(TargetSymbol target)
     {
         var decl = (TargetDeclarationSyntax)target.Declaration!;
-        var module = modules.First(m => m.Declarations.Contains(target));
+        var module = declaringModules[target];
         var ctx = new BindContext(module, ScopeOf(module), ExpressionPlace.Constant);
         if (decl.Kind.IsMissing)
         {
