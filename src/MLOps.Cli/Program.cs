@@ -16,7 +16,8 @@ public static class Program
         root.Subcommands.Add(CompilerCommands.Fmt());
         root.Subcommands.Add(CompilerCommands.Graph());
         var tracking = TrackingCommandContext.ForConsole();
-        root.Subcommands.Add(RunCommands.Run(tracking, afterRegister: stores => new MLOps.Runtime.Policies.PolicyRegistrationHook(stores.Registry)));
+        Func<MLOps.Tracking.TrackingStores, MLOps.Runtime.Scheduling.IRegistrationHook?> policies = stores => new MLOps.Runtime.Policies.PolicyRegistrationHook(stores.Registry);
+        root.Subcommands.Add(RunCommands.Run(tracking, afterRegister: policies));
         root.Subcommands.Add(RunCommands.Logs(tracking));
         root.Subcommands.Add(RunCommands.Explain(tracking));
         root.Subcommands.Add(RunsCommands.Create(tracking));
@@ -24,7 +25,7 @@ public static class Program
         root.Subcommands.Add(ArtifactsCommands.Create(tracking));
         root.Subcommands.Add(PolicyCommands.Promote(tracking));
         root.Subcommands.Add(PolicyCommands.Approve(tracking));
-        root.Subcommands.Add(SweepCommands.Create(tracking));
+        root.Subcommands.Add(SweepCommands.Create(tracking, policies));
         return root;
     }
 }

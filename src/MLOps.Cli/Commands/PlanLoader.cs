@@ -12,7 +12,8 @@ public sealed record LoadedPlan(ExecutionPlan Plan, string Json, string Digest);
 /// </summary>
 public static class PlanLoader
 {
-    public static LoadedPlan? Load(string path, string? pipeline, string? sweep, string[]? parameters, out int exitCode)
+    /// <param name="defaultSweep">Picks the sweep when none is named (mlpc sweep: the file's only one).</param>
+    public static LoadedPlan? Load(string path, string? pipeline, string? sweep, string[]? parameters, out int exitCode, Func<MLOps.Language.Compilation, string?>? defaultSweep = null)
     {
         exitCode = ExitCodes.Ok;
         if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
@@ -50,7 +51,7 @@ public static class PlanLoader
             return null;
         }
 
-        var result = PlanBuilder.Build(compilation!, new BuildOptions { Pipeline = pipeline, Sweep = sweep, Params = values });
+        var result = PlanBuilder.Build(compilation!, new BuildOptions { Pipeline = pipeline, Sweep = sweep ?? defaultSweep?.Invoke(compilation!), Params = values });
         var code = CompilerCommands.Report(result.Diagnostics, "text", warnAsError: false);
         if (result.Plan is null || code != ExitCodes.Ok)
         {

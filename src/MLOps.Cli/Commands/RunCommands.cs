@@ -100,7 +100,22 @@ public static class RunCommands
         return command;
     }
 
-    public static ExecutorProvider DefaultExecutors() => new();
+    /// <summary>Local processes, and Slurm through slurmrestd (a target's settings are checked before the run starts).</summary>
+    public static ExecutorProvider DefaultExecutors() => new ExecutorProvider().Add(
+        "slurm",
+        target => MLOps.Backends.Slurm.SlurmExecutor.CreateAsync(target).GetAwaiter().GetResult(),
+        target =>
+        {
+            try
+            {
+                _ = MLOps.Backends.Slurm.SlurmTargetOptions.FromTarget(target);
+                return null;
+            }
+            catch (MLOps.Backends.Slurm.SlurmConfigurationException e)
+            {
+                return e.Message;
+            }
+        });
 
     private static void Cancel(PosixSignalContext signal, CancellationTokenSource cancel, TrackingCommandContext ctx)
     {

@@ -228,9 +228,13 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
             }
         }
 
-        foreach (var (name, value) in request.Params)
+        // A trial's swept values are logged by the sweep engine, in its own form.
+        if (request.Kind != RunKind.Trial)
         {
-            result[name] = RuntimeValues.Display(value);
+            foreach (var (name, value) in request.Params)
+            {
+                result[name] = RuntimeValues.Display(value);
+            }
         }
 
         return result;
@@ -458,7 +462,22 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
                 return false;
             }
 
-            var executor = owner.executors.Get(target);
+            IExecutor executor;
+            try
+            {
+                executor = owner.executors.Get(target);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                if (local)
+                {
+                    pool.Release(node.Resources, gpus);
+                }
+
+                Fail(item, $"target '{target.Name}' ({target.Kind}) cannot be used: {e.Message}");
+                return true;
+            }
+
             if (!monitors.TryGetValue(executor, out var monitor))
             {
                 monitor = new ExecutionMonitor(executor, TargetPollInterval(target), m => context.Observer.Warning(m));
