@@ -19,20 +19,55 @@ public sealed class HandParserTests
 {
     private const int Mutants = 10_000;
 
-    public static TheoryData<string> Ambiguous() =>
+    private static readonly string[] Statements =
     [
-        "pipeline p() {\n  let x = a\n  -b\n  f\n  (x)\n  g\n  not in h\n  i\n  not j\n}",
-        "pipeline p() {\n  yield x\n  yield -x\n  yield not x\n  yield [1]\n  yield \"s\"\n  yield yield\n  yield (x)\n  yield {a: 1}\n  yield\n}",
-        "pipeline p() {\n  register a as b with {c: 1}\n  register a as b with {c: 1}.d\n  register a as b\n  with {c: 1}\n  register a as b with.c\n}",
-        "step s() -> (o: File) {\n  objective = maximize x\n  objective = maximize -x\n  objective = minimize not x\n  o = maximize\n  x = 1\n  o = maximize {a: 1}\n  o = maximize {a: 1}.a\n  o = maximize(x)\n  o = maximize (a: 1)\n  o = maximize [1]\n  o = foo {a: 1}\n  o = foo {a: 1} * 2\n}",
-        "policy p for model \"m\" {\n  require approval from \"g\"\n  require approval.x > 1\n  require approval\n  require x else \"m\"\n  on pass => tag {a: 1}, alias @prod, notify \"u\" with {a: 1}\n  on fail => notify \"u\"\n}",
+        "let x = a\n  -b", "f\n  (x)", "g\n  not in h", "i\n  not j", "yield x", "yield -x", "yield not x", "yield [1]",
+        "yield \"s\"", "yield yield", "yield (x)", "yield {a: 1}", "yield", "yield not in x", "register a as b with {c: 1}",
+        "register a as b with {c: 1}.d", "register a as b\n  with {c: 1}", "register a as b with.c", "let xs = for x in a in b { yield x }",
+        "for y in [1, 2,] { f(a: 1, b, c: 2,) }", "if a { } else if b { } else { }", "return {\"a-b\": 1, c: @alias, d: none, e: true}",
+        "f(\"${x.y} ${f(1)} ${-a} \\n \\q ${} ${\"\"}\")", "a.b(c)(d).e", "-a.b(c) * -1 - -2.5",
+    ];
+
+    private static readonly string[] Properties =
+    [
+        "objective = maximize x", "objective = maximize -x", "objective = minimize not x", "o = maximize\n  x = 1", "o = maximize {a: 1}",
+        "o = maximize {a: 1}.a", "o = maximize(x)", "o = maximize (a: 1)", "o = maximize [1]", "o = foo {a: 1}", "o = foo {a: 1} * 2",
+        "o = maximize not in x", "o = maximize step = 1", "a = 1, b = 2; c = k8s { }",
+    ];
+
+    private static readonly string[] Modules =
+    [
+        "policy p for model \"m\" {\n  require approval from \"g\"\n  require approval.x > 1\n  require x else \"m\"\n  on pass => tag {a: 1}, alias @prod, notify \"u\" with {a: 1}\n  on fail => notify \"u\"\n}",
+        "policy p for model \"m\" {\n  require approval\n}",
+        "policy p for model \"m\" {\n  on pass => tag {a: 1}.b\n}",
         "sweep s over a.b.c {\n  lr ~ uniform(0.1, 1.0),\n  step ~ choice([1, 2]);\n  trials = 10\n  objective = maximize m.auc\n}",
         "param a: int = -1 * 2 - -3 + -(4) * 5 % 6 / 7\nparam b: bool = not a == b and c or d in e not in f and g < h <= i > j >= k != l\nparam c: float = -1.5e3\nparam d: int = -9223372036854775808\n",
-        "type T = { a: list<map<string, int?>?>, b: std.x.Y?? }\ntype U = {}\nenum E { a, b, }\nenum F {}\nartifact A;\nimport \"x\" as step;\nimport \"y\";\ntarget t = slurm { a = 1, b = 2; c = k8s { } }\n",
-        "pipeline p(a: int = 1, b: float,) -> (o: T,) {\n  let xs = for x in a in b { yield x }\n  for y in [1, 2,] { f(a: 1, b, c: 2,) }\n  if a { } else if b { } else { }\n  return {\"a-b\": 1, c: @alias, d: none, e: true, f: \"${x.y} ${f(1)} \\n \\q ${}\"}\n}",
+        "type T = { a: list<map<string, int?>?>, b: std.x.Y?? }\ntype U = {}\nenum E { a, b, }\nenum F {}\nartifact A;\nimport \"x\" as step;\nimport \"y\";\n",
+        "pipeline p(a: int = 1, b: float,) -> (o: T,) { }\nstep s() { }\ntarget t = slurm { }",
         "param x: int = 1 2\n",
-        "param x: duration = 1.5m\nparam y: size = 1.5KB\nparam z: int = 99999999999999999999\nparam w: float = 1e999\n",
+        "param x: duration = 1.5m\nparam y: size = 1.5KB\nparam z: int = 99999999999999999999\nparam w: float = 1e999\nparam v: size = 1.5B\n",
     ];
+
+    public static TheoryData<string> Ambiguous()
+    {
+        var data = new TheoryData<string>();
+        foreach (var s in Statements)
+        {
+            data.Add("pipeline p() {\n  " + s + "\n}");
+        }
+
+        foreach (var p in Properties)
+        {
+            data.Add("step s() -> (o: File) {\n  " + p + "\n}");
+        }
+
+        foreach (var m in Modules)
+        {
+            data.Add(m);
+        }
+
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Ambiguous))]
