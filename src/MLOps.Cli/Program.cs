@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(ArtifactsCommands.Create(tracking));
         root.Subcommands.Add(PolicyCommands.Promote(tracking));
         root.Subcommands.Add(PolicyCommands.Approve(tracking));
+        root.Subcommands.Add(SweepCommands.Create(tracking));
         return root;
     }
 }

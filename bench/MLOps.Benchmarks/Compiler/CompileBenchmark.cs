@@ -63,10 +63,29 @@ public sealed class CompileBenchmark : IBenchmark
     public static string Generate(int targetLines, out int lines)
     {
         var sb = new StringBuilder("// generated benchmark module\nparam data: path = \"data.csv\"\n\n");
-        var groups = Math.Max(1, targetLines / 40);
+
+        // A group's own lines plus its call in main: as many groups as make the target.
+        var linesPerGroup = Group(0).Count(c => c == '\n') + 1;
+        var groups = Math.Max(1, (targetLines - 5) / linesPerGroup);
         for (var g = 0; g < groups; g++)
         {
-            sb.Append($$"""
+            sb.Append(Group(g));
+        }
+
+        sb.Append("pipeline main() {\n");
+        for (var g = 0; g < groups; g++)
+        {
+            sb.Append($"  train{g}(lr: 0.01)\n");
+        }
+
+        sb.Append("}\n");
+        var text = sb.ToString();
+        lines = text.Count(c => c == '\n');
+        return text;
+    }
+
+    private static string Group(int g) =>
+        $$"""
                 type Metrics{{g}} = { accuracy: float, auc: float, loss: float }
 
                 step prepare{{g}}(source: path, fraction: float = 0.2) -> (train: Dataset, test: Dataset) {
@@ -96,20 +115,7 @@ public sealed class CompileBenchmark : IBenchmark
                 }
 
 
-                """);
-        }
-
-        sb.Append("pipeline main() {\n");
-        for (var g = 0; g < groups; g++)
-        {
-            sb.Append($"  train{g}(lr: 0.01)\n");
-        }
-
-        sb.Append("}\n");
-        var text = sb.ToString();
-        lines = text.Count(c => c == '\n');
-        return text;
-    }
+                """;
 }
 
 /// <summary>A fresh <c>mlpc check</c> process, as a user runs it: startup included.</summary>

@@ -171,6 +171,19 @@ internal sealed partial class Binder
     private void CheckPipelineCycles()
     {
         var reported = new HashSet<PipelineSymbol>();
+
+        // Calls by caller, in the order they were bound, so each step of the search does not scan every call.
+        var callsFrom = new Dictionary<PipelineSymbol, List<(PipelineSymbol Caller, PipelineSymbol Callee, CallSyntax Site)>>();
+        foreach (var call in pipelineCalls)
+        {
+            if (!callsFrom.TryGetValue(call.Caller, out var list))
+            {
+                callsFrom[call.Caller] = list = [];
+            }
+
+            list.Add(call);
+        }
+
         foreach (var start in pipelineCalls.Select(c => c.Caller).Distinct())
         {
             // Depth-first from each pipeline; a path back to the start is a cycle, reported once at its first call.
@@ -180,7 +193,7 @@ internal sealed partial class Binder
             while (stack.Count > 0)
             {
                 var (node, path, site) = stack.Pop();
-                foreach (var edge in pipelineCalls.Where(c => ReferenceEquals(c.Caller, node)))
+                foreach (var edge in callsFrom.TryGetValue(node, out var edges) ? edges : [])
                 {
                     var firstSite = site ?? edge.Site;
                     if (ReferenceEquals(edge.Callee, start))

@@ -10,7 +10,7 @@ internal sealed partial class Binder
     private void BindTarget(TargetSymbol target)
     {
         var decl = (TargetDeclarationSyntax)target.Declaration!;
-        var module = modules.First(m => m.Declarations.Contains(target));
+        var module = declaringModules[target];
         var ctx = new BindContext(module, ScopeOf(module), ExpressionPlace.Constant);
         if (decl.Kind.IsMissing)
         {
@@ -75,5 +75,19 @@ internal sealed partial class Binder
         {
             diagnostics.Report(DiagnosticCatalog.InvalidValue, seen["jwt_key_file"].Name.Span, "Give either 'token_env' or 'jwt_key_file', not both.");
         }
+
+        var literals = target.Properties.Select(p => (p.Key, Value: LiteralText(p.Value))).Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value, System.StringComparer.Ordinal);
+        foreach (var (property, message) in TargetKinds.CheckValues(decl.Kind.Text, literals))
+        {
+            diagnostics.Report(DiagnosticCatalog.InvalidValue, seen[property].Value.Span, message);
+        }
     }
+
+    /// <summary>The value of a literal or of a string without interpolations; null otherwise.</summary>
+    private static object? LiteralText(BoundExpression e) => e switch
+    {
+        BoundLiteral l => l.Value,
+        BoundString s when s.Parts.All(p => p is BoundLiteral) => string.Concat(s.Parts.Select(p => ((BoundLiteral)p).Value as string)),
+        _ => null,
+    };
 }

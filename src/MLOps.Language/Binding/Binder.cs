@@ -22,6 +22,9 @@ internal sealed partial class Binder
     private readonly Dictionary<TypeDeclarationSyntax, TypeSymbol> typeDeclarations = [];
     private readonly List<TypeSymbol> resolvingTypes = [];
     private readonly HashSet<TypeSymbol> resolvedTypes = [];
+
+    // The module declaring each symbol, so resolving one does not search every module's declarations.
+    private readonly Dictionary<Symbol, ModuleSymbol> declaringModules = [];
     private readonly Dictionary<string, EnumType> enumsByName = new(System.StringComparer.Ordinal);
 
     public Binder(IReadOnlyList<ModuleSymbol> modules, ModuleSymbol entry, SemanticModel model, DiagnosticBag diagnostics)
@@ -124,6 +127,11 @@ internal sealed partial class Binder
             }
 
             module.Declarations.Add(symbol);
+            if (!declaringModules.ContainsKey(symbol))
+            {
+                declaringModules[symbol] = module;
+            }
+
             model.Record(decl, symbol);
             var name = decl.DeclaredName;
             if (name is null || name.IsMissing)
@@ -235,7 +243,7 @@ internal sealed partial class Binder
 
         resolvingTypes.Add(symbol);
 
-        var module = modules.First(m => m.Declarations.Contains(symbol));
+        var module = declaringModules[symbol];
         var type = BindType(decl.Type, module);
         if (type is RecordType r && r.Name is null)
         {

@@ -9,23 +9,50 @@ namespace MLOps.Language.Parsing;
 /// <summary>
 /// A token-level pre-scan: brackets and runs of prefix operators nested deeper than
 /// <see cref="SyntaxParser.MaxNesting"/> are reported at the token where the limit is passed,
-/// so the recursive parser never sees input that could exhaust the stack.
+/// so neither recursive parser ever sees input that could exhaust the stack.
 /// </summary>
 internal static class NestingGuard
 {
     public static bool Check(SourceFile file, List<IToken> tokens, DiagnosticBag diagnostics)
     {
-        var depth = 0;
-        var prefixRun = 0;
-        var previous = -1;
+        var counter = default(NestingCounter);
         foreach (var t in tokens)
         {
-            if (t.Channel != TokenConstants.DefaultChannel)
+            if (t.Channel == TokenConstants.DefaultChannel && counter.TooDeepAfter(t.Type))
             {
-                continue;
+                diagnostics.Report(DiagnosticCatalog.NestingTooDeep, SyntaxParser.Span(file, t), SyntaxParser.MaxNesting);
+                return true;
             }
+        }
 
-            switch (t.Type)
+        return false;
+    }
+
+    /// <summary>The same scan over the hand lexer's tokens (default channel only, so no filter).</summary>
+    public static bool Check(SourceFile file, List<Lexeme> tokens, DiagnosticBag diagnostics)
+    {
+        var counter = default(NestingCounter);
+        foreach (var t in tokens)
+        {
+            if (counter.TooDeepAfter(t.Type))
+            {
+                diagnostics.Report(DiagnosticCatalog.NestingTooDeep, SyntaxParser.Span(file, t.Start, t.Stop), SyntaxParser.MaxNesting);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private struct NestingCounter
+    {
+        private int depth;
+        private int prefixRun;
+        private int previous;
+
+        public bool TooDeepAfter(int type)
+        {
+            switch (type)
             {
                 case MlpLexer.LPAREN or MlpLexer.LBRACK or MlpLexer.LBRACE:
                     depth++;
@@ -35,18 +62,11 @@ internal static class NestingGuard
                     break;
             }
 
-            var isPrefix = t.Type == MlpLexer.NOT || (t.Type == MlpLexer.MINUS && !EndsOperand(previous));
+            var isPrefix = type == MlpLexer.NOT || (type == MlpLexer.MINUS && !EndsOperand(previous));
             prefixRun = isPrefix ? prefixRun + 1 : 0;
-            if (depth + prefixRun > SyntaxParser.MaxNesting)
-            {
-                diagnostics.Report(DiagnosticCatalog.NestingTooDeep, SyntaxParser.Span(file, t), SyntaxParser.MaxNesting);
-                return true;
-            }
-
-            previous = t.Type;
+            previous = type;
+            return depth + prefixRun > SyntaxParser.MaxNesting;
         }
-
-        return false;
     }
 
     private static bool EndsOperand(int type) => type is MlpLexer.IDENT or MlpLexer.INT or MlpLexer.FLOAT or MlpLexer.DURATION or MlpLexer.SIZE

@@ -22,18 +22,44 @@ public static class SyntaxParser
     /// <summary>Deeper nesting than this is reported (MLP1003) instead of parsed, so no input can exhaust the stack.</summary>
     public const int MaxNesting = 200;
 
-    public static ParseResult Parse(SourceFile file)
+    public static ParseResult Parse(SourceFile file) => Parse(file, useHandParser: true);
+
+    /// <summary>
+    /// <paramref name="useHandParser"/> false parses with ANTLR only: the reference the
+    /// differential tests compare the hand-written parser with.
+    /// </summary>
+    internal static ParseResult Parse(SourceFile file, bool useHandParser)
     {
         var diagnostics = new DiagnosticBag();
-        var tokens = Lex(file, diagnostics);
-        if (NestingGuard.Check(file, tokens, diagnostics))
+        var lexed = HandLexer.Lex(file.Text, 0, file.Text.Length);
+        var comments = CollectComments(file, lexed.Comments);
+        List<IToken> tokens;
+        if (lexed.HasErrors)
         {
-            return new ParseResult(new CompilationUnitSyntax(file, [], CollectComments(file, tokens), Whole(file)), diagnostics.ToImmutable());
+            tokens = ToAntlrTokens(file, lexed, diagnostics);
+            if (NestingGuard.Check(file, tokens, diagnostics))
+            {
+                return new ParseResult(new CompilationUnitSyntax(file, [], comments, Whole(file)), diagnostics.ToImmutable());
+            }
+        }
+        else
+        {
+            if (NestingGuard.Check(file, lexed.Tokens, diagnostics))
+            {
+                return new ParseResult(new CompilationUnitSyntax(file, [], comments, Whole(file)), diagnostics.ToImmutable());
+            }
+
+            if (useHandParser && HandParser.TryParseUnit(file, lexed.Tokens, comments, diagnostics) is { } fast)
+            {
+                return new ParseResult(fast, Dedupe(diagnostics.ToImmutable()));
+            }
+
+            tokens = ToAntlrTokens(file, lexed, diagnostics);
         }
 
         var tree = TwoStage(file, tokens, diagnostics, p => p.compilationUnit());
-        var builder = new TreeBuilder(file, diagnostics);
-        var root = builder.CompilationUnit(tree, CollectComments(file, tokens));
+        var builder = new TreeBuilder(file, diagnostics, useHandParser);
+        var root = builder.CompilationUnit(tree, comments);
         return new ParseResult(root, Dedupe(diagnostics.ToImmutable()));
     }
 
@@ -41,77 +67,84 @@ public static class SyntaxParser
     public static (ExpressionSyntax Expression, ImmutableArray<Diagnostic> Diagnostics) ParseExpression(SourceFile file, int start = 0, int end = -1)
     {
         var diagnostics = new DiagnosticBag();
-        var expression = ParseExpressionCore(file, start, end < 0 ? file.Text.Length : end, diagnostics);
+        var expression = ParseExpressionCore(file, start, end < 0 ? file.Text.Length : end, diagnostics, useHandParser: true);
         return (expression, diagnostics.ToImmutable());
     }
 
-    internal static ExpressionSyntax ParseExpressionCore(SourceFile file, int start, int end, DiagnosticBag diagnostics)
+    internal static ExpressionSyntax ParseExpressionCore(SourceFile file, int start, int end, DiagnosticBag diagnostics, bool useHandParser)
     {
-        var tokens = Lex(file, diagnostics, start, end);
+        var lexed = HandLexer.Lex(file.Text, start, end);
+        if (!lexed.HasErrors && useHandParser)
+        {
+            if (NestingGuard.Check(file, lexed.Tokens, diagnostics))
+            {
+                return new MissingExpressionSyntax(new SourceSpan(file, new TextSpan(start, end)));
+            }
+
+            if (HandParser.TryParseExpression(file, lexed.Tokens, diagnostics) is { } fast)
+            {
+                return fast;
+            }
+        }
+
+        var tokens = ToAntlrTokens(file, lexed, diagnostics);
         if (NestingGuard.Check(file, tokens, diagnostics))
         {
             return new MissingExpressionSyntax(new SourceSpan(file, new TextSpan(start, end)));
         }
 
         var tree = TwoStage(file, tokens, diagnostics, p => p.standaloneExpression());
-        return new TreeBuilder(file, diagnostics).Expression(tree.expression(), new SourceSpan(file, new TextSpan(start, end)));
+        return new TreeBuilder(file, diagnostics, useHandParser).Expression(tree.expression(), new SourceSpan(file, new TextSpan(start, end)));
     }
 
     private static SourceSpan Whole(SourceFile file) => new(file, new TextSpan(0, file.Text.Length));
 
-    private static List<IToken> Lex(SourceFile file, DiagnosticBag diagnostics, int start = 0, int end = -1)
+    /// <summary>
+    /// The tokens ANTLR's parser reads: comments in place, whitespace left out (layout comes from
+    /// spans), invalid characters reported and dropped, unterminated strings reported and closed.
+    /// </summary>
+    private static List<IToken> ToAntlrTokens(SourceFile file, LexedText lexed, DiagnosticBag diagnostics)
     {
-        end = end < 0 ? file.Text.Length : end;
-        var text = file.Text.Substring(start, end - start);
-        var lexer = new MlpLexer(new AntlrInputStream(text));
-        lexer.RemoveErrorListeners();
-        var result = new List<IToken>();
-        for (var token = lexer.NextToken(); ; token = lexer.NextToken())
+        var result = new List<IToken>(lexed.Tokens.Count + lexed.Comments.Count);
+
+        // Error recovery makes up missing tokens from the current token's source, so every token needs one.
+        var input = new AntlrInputStream(file.Text);
+        var source = Tuple.Create<ITokenSource, ICharStream>(new MlpLexer(input), input);
+        var comment = 0;
+        foreach (var lexeme in lexed.Tokens)
         {
-            if (token.Type == MlpLexer.WS)
+            for (; comment < lexed.Comments.Count && lexed.Comments[comment].Start < lexeme.Start; comment++)
             {
-                continue; // the parser never looks at whitespace; layout comes from spans
+                result.Add(ToAntlrToken(file, source, lexed.Comments[comment], lexed.Comments[comment].Type, result.Count));
             }
 
-            if (start == 0 && token.Type is not (MlpLexer.ERROR_CHAR or MlpLexer.UNTERMINATED_STRING))
-            {
-                result.Add(token);
-                if (token.Type == TokenConstants.EOF)
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            var t = new CommonToken(token)
-            {
-                Text = token.Type == TokenConstants.EOF ? "<EOF>" : token.Text,
-                StartIndex = token.Type == TokenConstants.EOF ? end : token.StartIndex + start,
-                StopIndex = token.Type == TokenConstants.EOF ? end - 1 : token.StopIndex + start,
-                TokenIndex = result.Count,
-            };
-            switch (token.Type)
+            var token = ToAntlrToken(file, source, lexeme, lexeme.Type, result.Count);
+            switch (lexeme.Type)
             {
                 case MlpLexer.ERROR_CHAR:
-                    diagnostics.Report(DiagnosticCatalog.InvalidCharacter, Span(file, t), token.Text);
+                    diagnostics.Report(DiagnosticCatalog.InvalidCharacter, Span(file, token), token.Text);
                     continue;
                 case MlpLexer.UNTERMINATED_STRING:
-                    diagnostics.Report(DiagnosticCatalog.UnterminatedString, Span(file, t));
-                    t.Type = MlpLexer.STRING;
-                    t.Text = token.Text + "\"";
+                    diagnostics.Report(DiagnosticCatalog.UnterminatedString, Span(file, token));
+                    token.Type = MlpLexer.STRING;
+                    token.Text += "\"";
                     break;
             }
 
-            result.Add(t);
-            if (token.Type == TokenConstants.EOF)
-            {
-                break;
-            }
+            result.Add(token);
         }
 
         return result;
     }
+
+    private static CommonToken ToAntlrToken(SourceFile file, Tuple<ITokenSource, ICharStream> source, Lexeme lexeme, int type, int index) =>
+        new(source, type, lexeme.Channel, lexeme.Start, lexeme.Stop)
+        {
+            Text = type == TokenConstants.EOF ? "<EOF>" : file.Text.Substring(lexeme.Start, lexeme.Stop - lexeme.Start + 1),
+            Line = lexeme.Line,
+            Column = lexeme.Column,
+            TokenIndex = index,
+        };
 
     /// <summary>Fast SLL prediction first; only input it cannot decide (or that has errors) is parsed again with full LL and recovery.</summary>
     private static T TwoStage<T>(SourceFile file, List<IToken> tokens, DiagnosticBag diagnostics, Func<MlpParser, T> rule)
@@ -138,12 +171,16 @@ public static class SyntaxParser
         return parser;
     }
 
-    private static ImmutableArray<Comment> CollectComments(SourceFile file, List<IToken> tokens) =>
-    [
-        .. tokens
-            .Where(t => t.Type is MlpLexer.LINE_COMMENT or MlpLexer.BLOCK_COMMENT)
-            .Select(t => new Comment(t.Text, Span(file, t), t.Type == MlpLexer.BLOCK_COMMENT)),
-    ];
+    private static ImmutableArray<Comment> CollectComments(SourceFile file, List<Lexeme> comments)
+    {
+        var result = ImmutableArray.CreateBuilder<Comment>(comments.Count);
+        foreach (var c in comments)
+        {
+            result.Add(new Comment(file.Text.Substring(c.Start, c.Stop - c.Start + 1), Span(file, c.Start, c.Stop), c.Type == MlpLexer.BLOCK_COMMENT));
+        }
+
+        return result.MoveToImmutable();
+    }
 
     /// <summary>One syntax error per position: recovery can report the same place twice.</summary>
     private static ImmutableArray<Diagnostic> Dedupe(ImmutableArray<Diagnostic> diagnostics)
@@ -152,15 +189,17 @@ public static class SyntaxParser
         return [.. diagnostics.Where(d => d.Code != DiagnosticCatalog.SyntaxError.Code || seen.Add((d.Span.File.Path, d.Span.Span.Start)))];
     }
 
-    internal static SourceSpan Span(SourceFile file, IToken token)
+    internal static SourceSpan Span(SourceFile file, IToken token) => Span(file, token.StartIndex, token.StopIndex);
+
+    internal static SourceSpan Span(SourceFile file, int startIndex, int stopIndex)
     {
-        if (token.StartIndex < 0)
+        if (startIndex < 0)
         {
             return new SourceSpan(file, new TextSpan(file.Text.Length, file.Text.Length));
         }
 
-        var start = Math.Min(token.StartIndex, file.Text.Length);
-        var end = Math.Min(Math.Max(token.StopIndex + 1, start), file.Text.Length);
+        var start = Math.Min(startIndex, file.Text.Length);
+        var end = Math.Min(Math.Max(stopIndex + 1, start), file.Text.Length);
         return new SourceSpan(file, new TextSpan(start, end));
     }
 

@@ -18,8 +18,10 @@ namespace MLOps.Language.Parsing;
 /// find become missing nodes (empty names, <see cref="MissingExpressionSyntax"/>), which later
 /// stages skip silently. Literals are decoded here, and string interpolations parsed.
 /// </summary>
-internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
+internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics, bool useHandParser)
 {
+    private readonly LiteralDecoder literals = new(file, diagnostics, useHandParser);
+
     public CompilationUnitSyntax CompilationUnit(CompilationUnitContext ctx, ImmutableArray<Comment> comments) =>
         new(file, [.. ctx.declaration().Select(Declaration).Where(d => d is not null).Select(d => d!)], comments, new SourceSpan(file, new TextSpan(0, file.Text.Length)));
 
@@ -360,126 +362,10 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
         }
     }
 
-    private LiteralSyntax Number(IToken token, LiteralKind kind)
-    {
-        var text = token.Text;
-        var clean = text.Replace("_", "");
-        var span = Span(token);
-        if (kind == LiteralKind.Int)
-        {
-            if (long.TryParse(clean, NumberStyles.None, CultureInfo.InvariantCulture, out var l))
-            {
-                return new LiteralSyntax(kind, l, text, span);
-            }
+    private LiteralSyntax Number(IToken token, LiteralKind kind) => literals.Number(token.Text, Span(token), kind);
 
-            diagnostics.Report(DiagnosticCatalog.InvalidNumber, span, text, "it does not fit in a 64-bit integer");
-            return new LiteralSyntax(kind, 0L, text, span);
-        }
+    private LiteralSyntax Unit(IToken token, LiteralKind kind) => literals.Unit(token.Text, Span(token), kind);
 
-        if (double.TryParse(clean, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && !double.IsInfinity(d))
-        {
-            return new LiteralSyntax(kind, d, text, span);
-        }
-
-        diagnostics.Report(DiagnosticCatalog.InvalidNumber, span, text, "it is too large");
-        return new LiteralSyntax(kind, 0.0, text, span);
-    }
-
-    private static readonly (string Suffix, double Factor)[] DurationUnits = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
-
-    private static readonly (string Suffix, double Factor)[] SizeUnits =
-    [
-        ("KiB", 1024), ("MiB", 1024d * 1024), ("GiB", 1024d * 1024 * 1024), ("TiB", 1024d * 1024 * 1024 * 1024),
-        ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("B", 1),
-    ];
-
-    private LiteralSyntax Unit(IToken token, LiteralKind kind)
-    {
-        var text = token.Text;
-        var span = Span(token);
-        var units = kind == LiteralKind.Duration ? DurationUnits.OrderByDescending(u => u.Suffix.Length) : SizeUnits.AsEnumerable();
-        foreach (var (suffix, factor) in units)
-        {
-            if (!text.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var number = text.Substring(0, text.Length - suffix.Length).Replace("_", "");
-            if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
-            {
-                break;
-            }
-
-            var value = n * factor;
-            if (kind == LiteralKind.Size)
-            {
-                if (value > long.MaxValue || value % 1 != 0)
-                {
-                    diagnostics.Report(DiagnosticCatalog.InvalidNumber, span, text, value % 1 != 0 ? "a size must be a whole number of bytes" : "it is too large");
-                    return new LiteralSyntax(kind, 0L, text, span);
-                }
-
-                return new LiteralSyntax(kind, (long)value, text, span);
-            }
-
-            return new LiteralSyntax(kind, value, text, span);
-        }
-
-        diagnostics.Report(DiagnosticCatalog.InvalidNumber, span, text, "unknown unit");
-        return new LiteralSyntax(kind, kind == LiteralKind.Size ? 0L : 0.0, text, span);
-    }
-
-    private static readonly HashSet<string> HardKeywords =
-        ["import", "enum", "let", "if", "else", "for", "in", "register", "return", "true", "false", "none", "and", "or", "not"];
-
-    /// <summary>
-    /// Most interpolations are <c>name</c> or <c>a.b.c</c>: build those directly (the same tree the
-    /// parser would give) instead of starting a parser for each one.
-    /// </summary>
-    private ExpressionSyntax? DottedName(int start, int end)
-    {
-        var text = file.Text;
-        var i = start;
-        ExpressionSyntax? result = null;
-        while (true)
-        {
-            var nameStart = i;
-            if (i >= end || !(char.IsLetter(text[i]) && text[i] < 128 || text[i] == '_'))
-            {
-                return null;
-            }
-
-            while (i < end && (text[i] < 128 && char.IsLetterOrDigit(text[i]) || text[i] == '_'))
-            {
-                i++;
-            }
-
-            var word = text.Substring(nameStart, i - nameStart);
-            if (HardKeywords.Contains(word))
-            {
-                return null;
-            }
-
-            var name = new NameSyntax(word, new SourceSpan(file, new TextSpan(nameStart, i)));
-            result = result is null
-                ? new NameExpressionSyntax(name, name.Span)
-                : new MemberAccessSyntax(result, name, new SourceSpan(file, new TextSpan(result.Span.Span.Start, i)));
-            if (i == end)
-            {
-                return result;
-            }
-
-            if (text[i] != '.')
-            {
-                return null;
-            }
-
-            i++;
-        }
-    }
-
-    /// <summary>Decodes escapes and parses <c>${...}</c> interpolations with spans in the original file.</summary>
     private StringLiteralSyntax StringLiteral(IToken? token, ParserRuleContext parent)
     {
         if (token is null || IsMissing(token) || token.Text.Length < 2 || token.Text[0] != '"')
@@ -487,93 +373,6 @@ internal sealed class TreeBuilder(SourceFile file, DiagnosticBag diagnostics)
             return new StringLiteralSyntax([], "", EndOf(parent));
         }
 
-        var raw = token.Text;
-        var start = token.StartIndex;
-        var span = Span(token);
-        var parts = ImmutableArray.CreateBuilder<StringPartSyntax>();
-        var text = new StringBuilder();
-        var textStart = start + 1;
-        var i = 1;
-        var end = raw.Length - 1;
-
-        void FlushText(int at)
-        {
-            if (text.Length > 0)
-            {
-                parts.Add(new StringTextSyntax(text.ToString(), new SourceSpan(file, TextSpan.FromBounds(textStart, at))));
-                text.Clear();
-            }
-        }
-
-        while (i < end)
-        {
-            var c = raw[i];
-            if (c == '\\' && i + 1 < end)
-            {
-                var e = raw[i + 1];
-                var decoded = e switch
-                {
-                    'n' => "\n",
-                    't' => "\t",
-                    'r' => "\r",
-                    '\\' => "\\",
-                    '"' => "\"",
-                    '$' => "$",
-                    _ => null,
-                };
-                if (decoded is null)
-                {
-                    diagnostics.Report(DiagnosticCatalog.InvalidEscape, new SourceSpan(file, new TextSpan(start + i, start + i + 2)), e.ToString());
-                }
-                else
-                {
-                    text.Append(decoded);
-                }
-
-                i += 2;
-                continue;
-            }
-
-            if (c == '$' && i + 1 < end && raw[i + 1] == '{')
-            {
-                var close = raw.IndexOf('}', i + 2);
-                if (close < 0 || close >= end + 1)
-                {
-                    text.Append(c);
-                    i++;
-                    continue;
-                }
-
-                FlushText(start + i);
-                var innerStart = start + i + 2;
-                var innerEnd = start + close;
-                var interpolationSpan = new SourceSpan(file, TextSpan.FromBounds(start + i, start + close + 1));
-                if (raw.Substring(i + 2, close - i - 2).Trim().Length == 0)
-                {
-                    diagnostics.Report(DiagnosticCatalog.InvalidInterpolation, interpolationSpan, "");
-                    parts.Add(new InterpolationSyntax(new MissingExpressionSyntax(interpolationSpan), interpolationSpan));
-                }
-                else
-                {
-                    var inner = DottedName(innerStart, innerEnd) ?? SyntaxParser.ParseExpressionCore(file, innerStart, innerEnd, diagnostics);
-                    parts.Add(new InterpolationSyntax(inner, interpolationSpan));
-                }
-
-                i = close + 1;
-                textStart = start + i;
-                continue;
-            }
-
-            if (text.Length == 0)
-            {
-                textStart = start + i;
-            }
-
-            text.Append(c);
-            i++;
-        }
-
-        FlushText(start + end);
-        return new StringLiteralSyntax(parts.ToImmutable(), raw, span);
+        return literals.String(token.Text, token.StartIndex, Span(token));
     }
 }

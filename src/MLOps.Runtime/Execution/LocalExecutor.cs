@@ -52,6 +52,9 @@ public sealed partial class LocalExecutor : IExecutor
 
         psi.Environment[SubmissionMarker] = Path.GetFullPath(node.StdoutPath);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh for " + node.NodeInstanceId);
+        // Written here too (the shell writes it first thing): the window in which a killed mlpc
+        // leaves a running step that nothing records shrinks to the time of one write.
+        File.WriteAllText(Path.Combine(attemptDir, PidFile), process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
         var id = process.Id.ToString(CultureInfo.InvariantCulture) + ":" + (StartTime(process.Id) ?? "0");
         var handle = new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
         running[id] = new Running(process, process.WaitForExitAsync(CancellationToken.None));

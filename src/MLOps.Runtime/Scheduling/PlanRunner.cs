@@ -282,11 +282,16 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         private readonly StepRunContext context;
         private readonly CancellationToken cancellation;
         private readonly List<WorkItem> ready = [];
+        private readonly LinkedList<NodeItem> readyNodes = new();
         private readonly Channel<(WorkItem Item, Func<Task> Complete)> completions = Channel.CreateUnbounded<(WorkItem, Func<Task>)>();
         private readonly Dictionary<string, StepProgress> steps = [];
         private readonly Dictionary<IExecutor, ExecutionMonitor> monitors = [];
         private readonly ResourcePool pool;
+        /// <summary>Completions the loop still waits for (steps, registrations, immediate ones).</summary>
         private int running;
+
+        /// <summary>Steps handed to an executor: what --max-parallel bounds.</summary>
+        private int runningSteps;
 
         public RunLoop(PlanRunner owner, StepRunContext context, CancellationToken cancellation)
         {
@@ -355,42 +360,61 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
             context.Observer.StepChanged(progress);
         }
 
+        /// <summary>
+        /// Starts what can start, in one pass over the ready items (items made ready meanwhile get
+        /// their own pass); steps that must wait for a slot or for resources stay ready.
+        /// </summary>
         private async Task StartReadyAsync()
         {
-            for (var i = 0; i < ready.Count;)
+            while (true)
             {
-                var item = ready[i];
-                if (item.BlockedBy is not null)
+                while (ready.Count > 0)
                 {
-                    ready.RemoveAt(i);
-                    await CompleteAsync(item, ItemOutcome.Failed).ConfigureAwait(false);
-                    i = 0;
-                    continue;
-                }
-
-                switch (item)
-                {
-                    case NodeItem node:
-                        if (!TryStart(node))
+                    var batch = ready.ToList();
+                    ready.Clear();
+                    foreach (var item in batch)
+                    {
+                        if (item.BlockedBy is not null)
                         {
-                            i++;
+                            await CompleteAsync(item, ItemOutcome.Failed).ConfigureAwait(false);
                             continue;
                         }
 
-                        break;
-                    case ExpansionItem expansion:
-                        Expand(expansion);
-                        break;
-                    case GroupItem group:
-                        await CompleteAsync(group, ItemOutcome.Succeeded).ConfigureAwait(false);
-                        break;
-                    case RegistrationItem registration:
-                        StartRegistration(registration);
-                        break;
+                        switch (item)
+                        {
+                            case NodeItem node:
+                                readyNodes.AddLast(node);
+                                break;
+                            case ExpansionItem expansion:
+                                Expand(expansion);
+                                break;
+                            case GroupItem group:
+                                await CompleteAsync(group, ItemOutcome.Succeeded).ConfigureAwait(false);
+                                break;
+                            case RegistrationItem registration:
+                                StartRegistration(registration);
+                                break;
+                        }
+                    }
                 }
 
-                ready.Remove(item);
-                i = 0;
+                // Steps in the order they became ready; one that must wait for resources lets
+                // later, smaller ones by. Stops as soon as every slot is taken.
+                for (var n = readyNodes.First; n is not null && runningSteps < Math.Max(1, context.Request.MaxParallel);)
+                {
+                    var next = n.Next;
+                    if (TryStart(n.Value))
+                    {
+                        readyNodes.Remove(n);
+                    }
+
+                    n = next;
+                }
+
+                if (ready.Count == 0)
+                {
+                    return;
+                }
             }
         }
 
@@ -398,6 +422,11 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         private bool TryStart(NodeItem item)
         {
             var node = item.Node;
+            if (runningSteps >= Math.Max(1, context.Request.MaxParallel))
+            {
+                return false;
+            }
+
             var scope = Graph.ScopeOf(item.Chain, item.Indices);
             List<KeyValuePair<string, PlanValue>> inputs;
             try
@@ -421,11 +450,6 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
                 return true;
             }
 
-            if (running >= Math.Max(1, context.Request.MaxParallel))
-            {
-                return false;
-            }
-
             var target = context.Request.Plan.Targets.First(t => t.Name == node.Target);
             var local = target.Kind == "local";
             var gpus = Array.Empty<int>();
@@ -444,6 +468,7 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
             SetProgress(new StepProgress(item.InstanceId, node.Step, StepState.Queued, 0, null, null, null));
             var execution = new StepExecution(context, item, inputs, executor, monitor, target, gpus);
             running++;
+            runningSteps++;
             _ = Task.Run(async () =>
             {
                 StepOutcome outcome;
@@ -463,6 +488,7 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
                         pool.Release(node.Resources, gpus);
                     }
 
+                    runningSteps--;
                     steps[item.InstanceId] = new StepProgress(item.InstanceId, node.Step, outcome.State, outcome.Attempts, null, DateTimeOffset.UtcNow, outcome.Message);
                     item.Outputs = outcome.Outputs;
                     return CompleteAsync(item, outcome.State switch

@@ -15,6 +15,9 @@ public enum RunKind
 /// <summary>
 /// Where a run is in its life. <see cref="Cached"/> means a step whose outputs were taken from an
 /// earlier step run with the same cache key (see <see cref="RunRecord.CachedFromRunId"/>).
+/// <see cref="Pruned"/> is a sweep trial its pruner stopped early: a decision, not a failure.
+/// Stored as its word (a text column), so adding a status needs no schema migration; new statuses
+/// go at the end to keep the numeric values stable.
 /// </summary>
 public enum RunStatus
 {
@@ -25,12 +28,13 @@ public enum RunStatus
     Cancelled,
     Cached,
     Skipped,
+    Pruned,
 }
 
 public static class RunStatuses
 {
     public static bool IsTerminal(this RunStatus status) =>
-        status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Cached or RunStatus.Skipped;
+        status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Cached or RunStatus.Skipped or RunStatus.Pruned;
 
     /// <summary>The lower-case word used in storage, search (<c>status = 'failed'</c>) and output.</summary>
     public static string ToWord(this RunStatus status) => status switch
@@ -42,6 +46,7 @@ public static class RunStatuses
         RunStatus.Cancelled => "cancelled",
         RunStatus.Cached => "cached",
         RunStatus.Skipped => "skipped",
+        RunStatus.Pruned => "pruned",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 

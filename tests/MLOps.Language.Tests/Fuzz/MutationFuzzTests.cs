@@ -14,7 +14,7 @@ public sealed class MutationFuzzTests
     private const int MutantsPerRun = 10_000;
     private const string Pool = "{}()[]\"$:;,.=~@<>-+*/ \n\tabcxyz019_\\";
 
-    private static List<string> Seeds()
+    internal static List<string> Seeds()
     {
         var seeds = RepoFiles.MlpFiles("examples", "stdlib", "tests/MLOps.Language.Tests/Cases").Select(File.ReadAllText).ToList();
         seeds.Add(TestSources.Churn);
@@ -86,7 +86,7 @@ public sealed class MutationFuzzTests
         Assert.False(string.IsNullOrWhiteSpace(d.Message));
     }
 
-    private static string Mutate(string text, Random random)
+    internal static string Mutate(string text, Random random)
     {
         var rounds = 1 + random.Next(3);
         for (var r = 0; r < rounds && text.Length > 0; r++)

@@ -13,6 +13,13 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
 
     protected IExecutor Executor { get; private set; } = null!;
 
+    /// <summary>The folder the nodes' work folders and logs live in (shared with the backend's machines).</summary>
+    protected string Root => root;
+
+    /// <summary>The target the suite's nodes run on.</summary>
+    protected virtual PlanTarget Target => new("local", "local", []);
+
+    /// <summary>The executor under test; a backend that cannot run here calls <c>Skip.If</c> with the reason.</summary>
     protected abstract IExecutor CreateExecutor();
 
     public Task InitializeAsync()
@@ -36,7 +43,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         Command = command,
         Env = env ?? [],
         Resources = new PlanResources(1, 0, 0, null),
-        Target = new PlanTarget("local", "local", []),
+        Target = Target,
         WorkDir = Path.Combine(root, id),
         StdoutPath = Path.Combine(root, id, "stdout.log"),
         StderrPath = Path.Combine(root, id, "stderr.log"),
@@ -58,7 +65,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         }
     }
 
-    private async Task<string> LogAsync(ExecutionHandle handle, LogStream stream)
+    protected async Task<string> LogAsync(ExecutionHandle handle, LogStream stream)
     {
         var parts = new List<string>();
         await foreach (var part in Executor.ReadLogAsync(handle, stream, 0, follow: false, CancellationToken.None))
@@ -69,7 +76,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         return string.Concat(parts);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_successful_command_succeeds_and_keeps_its_output()
     {
         var handle = await Executor.SubmitAsync(Node("echo hello; echo oops >&2"), CancellationToken.None);
@@ -80,7 +87,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         Assert.Equal("oops\n", await LogAsync(handle, LogStream.Stderr));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_failing_command_reports_its_exit_code()
     {
         var status = await WaitAsync(await Executor.SubmitAsync(Node("exit 3"), CancellationToken.None));
@@ -89,7 +96,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         Assert.Contains("3", status.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task The_environment_reaches_the_command()
     {
         var handle = await Executor.SubmitAsync(Node("printf '%s' \"$MLP_TEST_VALUE\"", new() { ["MLP_TEST_VALUE"] = "a b'c" }), CancellationToken.None);
@@ -97,7 +104,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         Assert.Equal("a b'c", await LogAsync(handle, LogStream.Stdout));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Cancel_ends_the_command_and_everything_it_started()
     {
         var pidFile = Path.Combine(root, "grandchild.pid");
@@ -118,7 +125,7 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         Assert.False(IsLiveProcess(grandchild), $"grandchild {grandchild} survived the cancel");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Logs_can_be_followed_while_the_command_runs()
     {
         var handle = await Executor.SubmitAsync(Node("for i in 1 2 3; do echo line$i; sleep 0.2; done"), CancellationToken.None);
