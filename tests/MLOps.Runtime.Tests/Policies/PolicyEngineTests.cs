@@ -219,6 +219,16 @@ public sealed class PolicyEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_scheduler_hook_reports_the_outcome_in_one_line()
+    {
+        var plan = new ExecutionPlan { Source = new PlanSource("churn.mlp", "sha256:abc"), Pipeline = "train", Policies = [BeatChampion] };
+        var version = (await _f.Registry.GetVersionAsync("churn", 2))!;
+        var line = await new PolicyRegistrationHook(_f.Registry).AfterRegisterAsync(plan, version, CancellationToken.None);
+        Assert.Equal("policy 'gate' for churn v2: passed, @champion → v2", line);
+        Assert.Null(await new PolicyRegistrationHook(_f.Registry).AfterRegisterAsync(plan with { Policies = [] }, version, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task After_register_the_plans_policies_for_the_model_are_stored_and_evaluated()
     {
         var other = Policy("[]", name: "other_gate", model: "fraud");
