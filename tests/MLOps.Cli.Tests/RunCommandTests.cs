@@ -158,3 +158,97 @@ public sealed class RunCommandTests : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 }
+
+/// <summary>mlpc sweep end to end: trials as tracked child runs of a real pipeline, show, and resume after kill -9.</summary>
+public sealed class SweepRunCommandTests : IDisposable
+{
+    private readonly string dir = MlpcProcess.TempDir();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    // prep does not read the swept parameter: the cache runs it once for the whole sweep.
+    private const string Source = """
+        type Score = { value: float }
+        step prep() -> (d: File) {
+          run = "echo prep >> ran-prep; echo 3 > ${out.d}"
+        }
+        step f(d: File, x: float) -> (s: Score) {
+          run = "echo f >> ran-f; sleep 0.4; echo '{\"value\": '$(echo \"-(${x} - 0.3)^2\" | sed 's/--/+/')'}' | sed 's/\\^2//' > /dev/null; /usr/bin/python3 -c 'import json,sys; x=float(sys.argv[1]); json.dump({\"value\": -(x-0.3)**2}, open(sys.argv[2], \"w\"))' ${x} ${out.s}"
+        }
+        pipeline p(x: float = 0.5) -> (s: Score) {
+          let a = prep()
+          let b = f(d: a.d, x: x)
+          return { s: b.s }
+        }
+        sweep tune over p {
+          x ~ uniform(0.0, 1.0)
+          objective = maximize s.value
+          sampler   = random
+          trials    = 6
+          parallel  = 2
+          seed      = 3
+        }
+        """;
+
+    private int Lines(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllLines(Path.Combine(dir, name)).Length : 0;
+
+    [Fact]
+    public void A_sweep_runs_its_trials_as_child_runs_sharing_the_cache_and_shows_the_best()
+    {
+        File.WriteAllText(Path.Combine(dir, "s.mlp"), Source);
+        var (code, stdout, stderr) = MlpcProcess.Run(dir, "sweep", "s.mlp");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("completed: 6 succeeded", stdout);
+        Assert.Equal(1, Lines("ran-prep"));
+        Assert.Equal(6, Lines("ran-f"));
+        var sweepId = stdout.Split('\n').First(l => l.StartsWith("sweep ", StringComparison.Ordinal)).Split(' ')[1];
+        var csv = Path.Combine(dir, "trials.csv");
+        var show = MlpcProcess.Run(dir, "sweep", "show", sweepId, "--csv", csv);
+        Assert.True(show.ExitCode == 0, show.Stdout + show.Stderr);
+        Assert.Contains("best", show.Stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(7, File.ReadAllLines(csv).Length); // header + 6 trials
+        var trials = MlpcProcess.Run(dir, "runs", "search", "kind = 'trial'");
+        Assert.Equal(6, trials.Stdout.Split('\n').Count(l => l.Contains(sweepId, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_sweep_killed_with_kill_9_resumes_keeping_its_finished_trials()
+    {
+        File.WriteAllText(Path.Combine(dir, "s.mlp"), Source);
+        using (var process = MlpcProcess.Start(dir, "sweep", "s.mlp"))
+        {
+            for (var i = 0; i < 600 && Lines("ran-f") < 3; i++)
+            {
+                Thread.Sleep(50);
+            }
+
+            Thread.Sleep(300);
+            process.Kill(entireProcessTree: false);
+            process.WaitForExit();
+        }
+
+        var before = Lines("ran-f");
+        Assert.True(before < 6 + 2, "the sweep had finished before the kill");
+        var (code, stdout, stderr) = MlpcProcess.Run(dir, "sweep", "s.mlp", "--resume");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("6 succeeded", stdout);
+        Assert.Equal(1, Lines("ran-prep"));
+
+        // Finished trials were kept: at most the trials running at the kill ran again.
+        Assert.True(Lines("ran-f") <= 6 + 2, $"f ran {Lines("ran-f")} times");
+        using var db = new SqliteConnection($"Data Source={Path.Combine(dir, ".mlp", "tracking.db")}");
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = "select count(*) from runs where kind = 'trial'";
+        Assert.Equal(6L, (long)command.ExecuteScalar()!);
+    }
+}

@@ -516,7 +516,8 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
                         StepState.Skipped => ItemOutcome.Skipped,
                         _ => ItemOutcome.Failed,
                     });
-                })).ConfigureAwait(false);
+                }
+                )).ConfigureAwait(false);
             });
             return true;
         }

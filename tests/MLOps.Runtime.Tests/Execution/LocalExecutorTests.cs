@@ -47,7 +47,7 @@ public sealed class LocalExecutorTests : ExecutorConformanceTests
         var node = Node("sleep 0.5; echo late", id: "outlives");
         var handle = await Executor.SubmitAsync(node, CancellationToken.None);
         await using var later = new LocalExecutor();
-        for (var i = 0; i < 400; i++)
+        for (var i = 0; i < 2400; i++)
         {
             var status = (await later.GetStatusesAsync([handle], CancellationToken.None))[0];
             if (status.State.IsTerminal())
