@@ -181,6 +181,25 @@ public sealed class SlurmExecutor : IBatchExecutor
         return new ExecutionHandle(Kind, text, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
     }
 
+    /// <summary>
+    /// A job an earlier mlpc submitted for this node but could not record: found by its job name
+    /// (<c>mlp:RUN:NODE:ATTEMPT</c>) among the jobs Slurm knows, the newest if there are several.
+    /// </summary>
+    public async Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken)
+    {
+        var name = JobName(node);
+        var all = await Call(Options, "reading job states", () => Api.GetJobsAsync(ApiVersion, null, cancellationToken)).ConfigureAwait(false);
+        var job = (all.Jobs ?? []).Where(j => j.Name == name && j.ArrayJobId is null or 0).MaxBy(j => j.JobId);
+        if (job is null)
+        {
+            return null;
+        }
+
+        var id = job.JobId.ToString(CultureInfo.InvariantCulture);
+        tracked.TryAdd(id, new Tracked(node.TimeoutSeconds));
+        return new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
+    }
+
     public bool CanSubmitTogether(IReadOnlyList<ResolvedNode> nodes) =>
         nodes.Count > 0
         && nodes.All(n => n.Target.Kind == "slurm" && n.Target.Name == nodes[0].Target.Name && n.Resources == nodes[0].Resources && n.TimeoutSeconds == nodes[0].TimeoutSeconds && n.RunId == nodes[0].RunId);
