@@ -133,7 +133,7 @@ EOF
 export SLURM_CONF=$STATE/etc/slurm.conf
 
 # 4. daemons (each daemonizes and writes its pid file; slurmctld exits 0 even when the daemon dies)
-pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
+munge -n 2>/dev/null | unmunge >/dev/null 2>&1 || runuser -u munge -- /usr/sbin/munged
 for _ in $(seq 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
 /usr/sbin/slurmctld -f "$SLURM_CONF"
 /usr/sbin/slurmd -f "$SLURM_CONF"

@@ -64,6 +64,31 @@ public sealed class SlurmExecutor : IBatchExecutor
         return CreateAsync(options, SlurmTokenSource.For(options, environment), null, cancellationToken);
     }
 
+    /// <summary><see cref="CreateAsync(PlanTarget, Func{string, string?}?, CancellationToken)"/> for synchronous factories (one call per target and run).</summary>
+    public static SlurmExecutor Create(PlanTarget target, Func<string, string?>? environment = null) =>
+        Task.Run(() => CreateAsync(target, environment)).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Null when the target can be used, else what to fix: its properties, the token, the address
+    /// and the token's acceptance are checked (one ping) before anything is submitted.
+    /// </summary>
+    public static string? Check(PlanTarget target, Func<string, string?>? environment = null)
+    {
+        try
+        {
+            Create(target, environment).DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return null;
+        }
+        catch (SlurmConfigurationException e)
+        {
+            return e.Message;
+        }
+        catch (SlurmApiException e)
+        {
+            return e.Message;
+        }
+    }
+
     public static async Task<SlurmExecutor> CreateAsync(SlurmTargetOptions options, SlurmTokenSource tokens, HttpMessageHandler? handler, CancellationToken cancellationToken)
     {
         var counter = new RequestCounter();
@@ -156,6 +181,25 @@ public sealed class SlurmExecutor : IBatchExecutor
         return new ExecutionHandle(Kind, text, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
     }
 
+    /// <summary>
+    /// A job an earlier mlpc submitted for this node but could not record: found by its job name
+    /// (<c>mlp:RUN:NODE:ATTEMPT</c>) among the jobs Slurm knows, the newest if there are several.
+    /// </summary>
+    public async Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken)
+    {
+        var name = JobName(node);
+        var all = await Call(Options, "reading job states", () => Api.GetJobsAsync(ApiVersion, null, cancellationToken)).ConfigureAwait(false);
+        var job = (all.Jobs ?? []).Where(j => j.Name == name && j.ArrayJobId is null or 0).MaxBy(j => j.JobId);
+        if (job is null)
+        {
+            return null;
+        }
+
+        var id = job.JobId.ToString(CultureInfo.InvariantCulture);
+        tracked.TryAdd(id, new Tracked(node.TimeoutSeconds));
+        return new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
+    }
+
     public bool CanSubmitTogether(IReadOnlyList<ResolvedNode> nodes) =>
         nodes.Count > 0
         && nodes.All(n => n.Target.Kind == "slurm" && n.Target.Name == nodes[0].Target.Name && n.Resources == nodes[0].Resources && n.TimeoutSeconds == nodes[0].TimeoutSeconds && n.RunId == nodes[0].RunId);
@@ -188,14 +232,13 @@ public sealed class SlurmExecutor : IBatchExecutor
         }
 
         var first = nodes[0];
-        var folder = Path.GetDirectoryName(Path.GetFullPath(first.WorkDir))!;
         var job = Properties(first);
         job.Name = Truncate($"mlp:{first.RunId}:{first.NodeInstanceId}+{nodes.Count - 1}");
         job.Array = "0-" + (nodes.Count - 1).ToString(CultureInfo.InvariantCulture);
-        job.CurrentWorkingDirectory = folder;
+        job.CurrentWorkingDirectory = first.WorkDir;
         job.Environment = JobEnvironment(new Dictionary<string, string>());
         // Each task sends its output to its node's files; this catches what happens before that.
-        var own = Path.Combine(folder, "slurm-array-%A_%a.log");
+        var own = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(first.StdoutPath))!, "slurm-array-%A_%a.log");
         SetOutput(job, own, own);
         var id = await SubmitAsync(job, SlurmBatchScript.ForArray(nodes), first, cancellationToken).ConfigureAwait(false);
         var handles = new List<ExecutionHandle>(nodes.Count);

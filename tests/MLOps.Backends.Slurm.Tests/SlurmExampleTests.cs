@@ -2,6 +2,9 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using MLOps.Plan;
 using MLOps.Runtime.Execution;
+using MLOps.Runtime.Scheduling;
+using MLOps.Tracking;
+using MLOps.Tracking.Runs;
 
 namespace MLOps.Backends.Slurm.Tests;
 
@@ -83,6 +86,40 @@ public sealed class SlurmExampleTests
             {
                 Directory.Delete(run, recursive: true);
             }
+        }
+    }
+
+    [SkippableFact]
+    public async Task The_slurm_example_runs_through_the_runtime_on_slurm()
+    {
+        SlurmService.Require();
+        var plan = PlanJsonReader.Read(File.ReadAllText(Path.Combine(RepoRoot, "examples/slurm/slurm.plan.json")));
+        var work = Path.Combine(Path.GetTempPath(), "mlpc-slurm-run-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            await using var stores = TrackingStoreFactory.Open(".mlp/", work);
+            await using var executors = new ExecutorProvider().AddSlurm(SlurmService.Lookup);
+            var runner = new PlanRunner(stores, executors);
+            var result = await runner.RunAsync(new RunRequest
+            {
+                Plan = plan,
+                PlanDigest = PlanRunner.DigestOf(PlanJson.Write(plan)),
+                ProjectDirectory = RepoRoot,
+                WorkRoot = Path.Combine(work, "runs"),
+                MaxParallel = 2,
+                PollInterval = TimeSpan.FromMilliseconds(200),
+            }, CancellationToken.None);
+            Assert.True(result.Status == RunStatus.Succeeded, result.Message + "\n" + string.Join("\n", result.Steps.Select(s => $"{s.InstanceId}: {s.State} {s.Message}")));
+            Assert.All(result.Steps, s => Assert.Equal(StepState.Succeeded, s.State));
+            Assert.Equal(["evaluate", "generate", "train"], result.Steps.Select(s => s.InstanceId).Order(StringComparer.Ordinal));
+            Assert.Contains("slurm-quickstart", string.Join(",", result.Registered));
+            var attempts = await stores.Runs.GetAttemptsAsync(result.RunId, CancellationToken.None);
+            Assert.All(attempts, a => Assert.Equal("slurm", a.Executor));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
         }
     }
 

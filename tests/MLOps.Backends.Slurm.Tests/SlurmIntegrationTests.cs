@@ -268,6 +268,20 @@ public sealed class SlurmIntegrationTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task A_submission_an_earlier_mlpc_never_recorded_is_found_by_its_job_name()
+    {
+        var node = Node("sleep 30", id: "unrecorded") with { RunId = "run-" + Guid.NewGuid().ToString("N")[..8] };
+        var handle = await executor.SubmitAsync(node, CancellationToken.None);
+        await using var later = await SlurmService.ExecutorAsync();
+        var found = await later.FindSubmissionAsync(node, CancellationToken.None);
+        Assert.Equal(handle.Id, found!.Id);
+        Assert.False((await later.GetStatusesAsync([found], CancellationToken.None))[0].State.IsTerminal());
+        await later.CancelAsync(found, CancellationToken.None);
+        Assert.Equal(ExecutionState.Cancelled, (await WaitAsync(found, TimeSpan.FromSeconds(30), with: later)).State);
+        Assert.Null(await later.FindSubmissionAsync(node with { Attempt = 2 }, CancellationToken.None));
+    }
+
+    [SkippableFact]
     public async Task A_job_slurm_no_longer_knows_is_lost_not_failed()
     {
         var gone = new ExecutionHandle("slurm", "987654", "x", Path.Combine(root, "x.out"), Path.Combine(root, "x.err"));

@@ -138,6 +138,26 @@ public abstract class ExecutorConformanceTests : IAsyncLifetime
         Assert.Equal("line1\nline2\nline3\n", text.ToString());
     }
 
+    [SkippableFact]
+    public async Task A_node_with_cpu_and_memory_requests_runs_with_them()
+    {
+        var node = Node("echo ok") with { Resources = new PlanResources(2, 128L << 20, 0, null) };
+        var handle = await Executor.SubmitAsync(node, CancellationToken.None);
+        Assert.Equal(ExecutionState.Succeeded, (await WaitAsync(handle)).State);
+        Assert.Equal("ok\n", await LogAsync(handle, LogStream.Stdout));
+    }
+
+    [SkippableFact]
+    public async Task A_node_past_its_timeout_ends_when_cancelled_at_the_timeout()
+    {
+        // The runtime cancels a node at its timeout; a backend may also end it itself (TimedOut).
+        var handle = await Executor.SubmitAsync(Node("echo started; sleep 300") with { TimeoutSeconds = 1 }, CancellationToken.None);
+        await Task.Delay(1500);
+        await Executor.CancelAsync(handle, CancellationToken.None);
+        var status = await WaitAsync(handle, TimeSpan.FromSeconds(20));
+        Assert.Contains(status.State, new[] { ExecutionState.Cancelled, ExecutionState.TimedOut });
+    }
+
     private static bool IsLiveProcess(int pid)
     {
         try
