@@ -205,7 +205,17 @@ public sealed class SweepEngine
                 {
                     if (restart.TryDequeue(out var again))
                     {
-                        await StartAsync(again.Number, PointOf(again), again.ProposedAfter, again.Attempt + 1, isNew: false, cancellationToken).ConfigureAwait(false);
+                        if (again.Params.Count == 0)
+                        {
+                            // Killed between creating the trial run and logging its params (one
+                            // transaction): propose it now, from what has finished.
+                            var proposed = sampler.Propose(new SamplerContext(again.Number, finishedObservations, []));
+                            await StartAsync(again.Number, proposed, finishedObservations.Count, again.Attempt + 1, isNew: true, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await StartAsync(again.Number, PointOf(again), again.ProposedAfter, again.Attempt + 1, isNew: false, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                     else if (nextNumber < total)
                     {
