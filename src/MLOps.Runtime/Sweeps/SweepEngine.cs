@@ -87,6 +87,7 @@ public sealed class SweepEngine
     private IPruner? pruner;
     private IMetricWriter? writer;
     private SweepTrialRecord? best;
+    private long lastElapsedWrite;
 
     public SweepEngine(SweepDefinition definition, ITrialRunner runner, ITrackingStore store, SweepRunOptions options)
     {
@@ -205,7 +206,17 @@ public sealed class SweepEngine
                 {
                     if (restart.TryDequeue(out var again))
                     {
-                        await StartAsync(again.Number, PointOf(again), again.ProposedAfter, again.Attempt + 1, isNew: false, cancellationToken).ConfigureAwait(false);
+                        if (again.Params.Count == 0)
+                        {
+                            // Killed between creating the trial run and logging its params (one
+                            // transaction): propose it now, from what has finished.
+                            var proposed = sampler.Propose(new SamplerContext(again.Number, finishedObservations, []));
+                            await StartAsync(again.Number, proposed, finishedObservations.Count, again.Attempt + 1, isNew: true, cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await StartAsync(again.Number, PointOf(again), again.ProposedAfter, again.Attempt + 1, isNew: false, cancellationToken).ConfigureAwait(false);
+                        }
                     }
                     else if (nextNumber < total)
                     {
@@ -346,9 +357,12 @@ public sealed class SweepEngine
     {
         var runId = SweepTags.TrialRunId(options.SweepRunId, number);
         var parameters = Space.ToParams(point);
+        RunRecord? started = null;
         if (isNew)
         {
-            await store.CreateRunAsync(
+            // Created running (one write less per trial); a crash before the params are logged
+            // leaves a running trial without params, which a resume proposes again.
+            var created = await store.CreateRunAsync(
                 new NewRun
                 {
                     RunId = runId,
@@ -362,10 +376,14 @@ public sealed class SweepEngine
                     SourceDigest = options.SourceDigest,
                     PlanDigest = options.PlanDigest,
                     GitCommit = options.GitCommit,
-                    Status = RunStatus.Queued,
+                    Status = RunStatus.Running,
                 },
                 cancellationToken).ConfigureAwait(false);
             await store.LogParamsAsync(runId, parameters, cancellationToken).ConfigureAwait(false);
+            if (created.Created)
+            {
+                started = created.Run;
+            }
         }
         else
         {
@@ -380,7 +398,7 @@ public sealed class SweepEngine
             [SweepTags.ProposedAfter] = proposedAfter.ToString(CultureInfo.InvariantCulture),
             [SweepTags.Attempt] = attempt.ToString(CultureInfo.InvariantCulture),
         }, cancellationToken).ConfigureAwait(false);
-        var status = await store.SetRunStatusAsync(runId, new RunStatusUpdate(RunStatus.Running, attempt > 1 ? $"restarted (attempt {attempt})" : null), cancellationToken).ConfigureAwait(false);
+        started ??= (await store.SetRunStatusAsync(runId, new RunStatusUpdate(RunStatus.Running, attempt > 1 ? $"restarted (attempt {attempt})" : null), cancellationToken).ConfigureAwait(false)).Run;
 
         var live = new LiveTrial(this, number, runId, point, parameters, proposedAfter, attempt);
         var spec = new TrialSpec
@@ -399,7 +417,7 @@ public sealed class SweepEngine
         }
 
         live.Task = Task.Run(() => runner.RunTrialAsync(spec, live, live.Token), CancellationToken.None);
-        options.Observer?.TrialStarted(live.Snapshot(RunStatus.Running, status.Run.StartTime));
+        options.Observer?.TrialStarted(live.Snapshot(RunStatus.Running, started.StartTime));
     }
 
     private async Task<RunStatus> FinishAsync(LiveTrial live, bool stopping, long startedAt, TimeSpan elapsedBefore, CancellationToken cancellationToken)
@@ -478,14 +496,21 @@ public sealed class SweepEngine
             records.Add(record);
             var previousBest = best;
             AddFinished(record, live.Point);
-            var sweepTags = new Dictionary<string, string> { [SweepTags.ElapsedSeconds] = Elapsed(startedAt, elapsedBefore) };
+            var sweepTags = new Dictionary<string, string>();
             if (!ReferenceEquals(best, previousBest) && best is not null)
             {
                 sweepTags[SweepTags.BestTrial] = best.Number.ToString(CultureInfo.InvariantCulture);
                 await store.LogMetricsAsync([new MetricPoint(options.SweepRunId, SweepTags.BestObjectiveMetric, best.Objective!.Value, records.Count, options.Time.GetUtcNow())], cancellationToken).ConfigureAwait(false);
             }
 
-            await store.SetTagsAsync(options.SweepRunId, sweepTags, cancellationToken).ConfigureAwait(false);
+            // The elapsed time (for a time limit across resumes) at most once a second: a crash
+            // loses under a second of accounting, short trials save a write each.
+            if (sweepTags.Count > 0 || options.Time.GetElapsedTime(lastElapsedWrite) >= TimeSpan.FromSeconds(1))
+            {
+                sweepTags[SweepTags.ElapsedSeconds] = Elapsed(startedAt, elapsedBefore);
+                lastElapsedWrite = options.Time.GetTimestamp();
+                await store.SetTagsAsync(options.SweepRunId, sweepTags, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         options.Observer?.TrialFinished(record);

@@ -206,6 +206,22 @@ public sealed class SweepEngineTests
     }
 
     [Fact]
+    public async Task A_trial_created_without_params_before_the_kill_is_proposed_on_resume()
+    {
+        await using var temp = new TempStore();
+        var reference = await new SweepEngine(Definition(trials: 6), new FunctionRunner(Branin), temp.Store, Options("ref")).RunAsync();
+
+        // The sweep run and trial 0's run exist, but the process died before logging its params.
+        await temp.Store.CreateRunAsync(new NewRun { RunId = "x", Experiment = "tune", Kind = RunKind.Sweep, Name = "tune", Status = RunStatus.Running });
+        await temp.Store.SetTagsAsync("x", new Dictionary<string, string> { [SweepTags.Seed] = "7" });
+        await temp.Store.CreateRunAsync(new NewRun { RunId = SweepTags.TrialRunId("x", 0), Experiment = "tune", Kind = RunKind.Trial, Name = "tune[0]", ParentRunId = "x", NodeInstanceId = SweepTags.TrialNode(0) });
+        await temp.Store.SetTagsAsync(SweepTags.TrialRunId("x", 0), new Dictionary<string, string> { [SweepTags.Trial] = "0" });
+
+        var resumed = await new SweepEngine(Definition(trials: 6), new FunctionRunner(Branin), temp.Store, Options("x")).RunAsync();
+        Assert.Equal(reference.Trials.Select(Key), resumed.Trials.Select(Key));
+    }
+
+    [Fact]
     public async Task A_resume_refuses_another_seed_or_plan()
     {
         await using var temp = new TempStore();

@@ -22,6 +22,9 @@ internal sealed class NumericParzenEstimator
     // log w_i - log Z_i: the constant of a discrete component's log mass.
     private readonly double[] logMassConstants;
 
+    // Per-component terms of one LogPdf call; an estimator lives for one proposal on one thread.
+    private readonly double[] scratch;
+
     /// <param name="bandwidthWeighted">
     /// Leave out the 1/sigma of each component's density, as Optuna 3.1 does (its truncnorm.logpdf
     /// omits -log(scale)): each Gaussian then counts in proportion to its bandwidth, which favours
@@ -82,6 +85,7 @@ internal sealed class NumericParzenEstimator
         }
 
         sigmas[n] = range;
+        scratch = new double[count];
         logConstants = new double[count];
         logMassConstants = new double[count];
         for (var i = 0; i < count; i++)
@@ -110,7 +114,7 @@ internal sealed class NumericParzenEstimator
     {
         var max = double.NegativeInfinity;
         var count = mus.Length;
-        Span<double> terms = count <= 256 ? stackalloc double[count] : new double[count];
+        var terms = scratch;
         for (var i = 0; i < count; i++)
         {
             double t;
