@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MLOps.Backends.Slurm;
 using MLOps.Runtime.Execution;
 using MLOps.Runtime.Inspection;
 using MLOps.Runtime.Scheduling;
@@ -51,7 +52,7 @@ public static class RunCommands
             var resumeValue = result.GetResult(resume) is not null ? result.GetValue(resume) ?? "" : null;
             return await ctx.WithStoresAsync(result, async stores =>
             {
-                await using var provider = (executors ?? DefaultExecutors)();
+                await using var provider = executors?.Invoke() ?? DefaultExecutors();
                 using var cancel = new CancellationTokenSource();
                 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Cancel(c, cancel, ctx));
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Cancel(c, cancel, ctx));
@@ -101,21 +102,7 @@ public static class RunCommands
     }
 
     /// <summary>Local processes, and Slurm through slurmrestd (a target's settings are checked before the run starts).</summary>
-    public static ExecutorProvider DefaultExecutors() => new ExecutorProvider().Add(
-        "slurm",
-        target => MLOps.Backends.Slurm.SlurmExecutor.CreateAsync(target).GetAwaiter().GetResult(),
-        target =>
-        {
-            try
-            {
-                _ = MLOps.Backends.Slurm.SlurmTargetOptions.FromTarget(target);
-                return null;
-            }
-            catch (MLOps.Backends.Slurm.SlurmConfigurationException e)
-            {
-                return e.Message;
-            }
-        });
+    public static ExecutorProvider DefaultExecutors(TimeSpan? localKillGrace = null) => new ExecutorProvider(localKillGrace).AddSlurm();
 
     private static void Cancel(PosixSignalContext signal, CancellationTokenSource cancel, TrackingCommandContext ctx)
     {

@@ -65,7 +65,7 @@ public static class SweepCommands
                         ?? throw new MLOps.Tracking.TrackingNotFoundException($"there is no unfinished sweep of this plan in experiment '{experimentName}' to resume"),
                     _ => resumeValue,
                 };
-                await using var executors = RunCommands.DefaultExecutors();
+                await using var executors = RunCommands.DefaultExecutors(localKillGrace: TimeSpan.FromMilliseconds(500));
                 using var cancel = new CancellationTokenSource();
                 using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
                 {

@@ -13,9 +13,10 @@ public sealed class ExecutorProvider : IExecutorProvider, IAsyncDisposable
     private readonly Dictionary<string, IExecutor> created = [];
     private readonly Lock gate = new();
 
-    public ExecutorProvider()
+    /// <param name="localKillGrace">How long a cancelled local step gets between SIGTERM and SIGKILL (sweeps use less, so a pruned trial ends within a second).</param>
+    public ExecutorProvider(TimeSpan? localKillGrace = null)
     {
-        Add("local", _ => new LocalExecutor(), _ => null);
+        Add("local", _ => localKillGrace is { } grace ? new LocalExecutor { KillGrace = grace } : new LocalExecutor(), _ => null);
     }
 
     /// <summary>Adds a backend: <paramref name="check"/> says before the run why a target cannot be used.</summary>
