@@ -182,7 +182,7 @@ public sealed class SweepRunCommandTests : IDisposable
           run = "echo prep >> ran-prep; echo 3 > ${out.d}"
         }
         step f(d: File, x: float) -> (s: Score) {
-          run = "echo f >> ran-f; sleep 0.4; echo '{\"value\": '$(echo \"-(${x} - 0.3)^2\" | sed 's/--/+/')'}' | sed 's/\\^2//' > /dev/null; /usr/bin/python3 -c 'import json,sys; x=float(sys.argv[1]); json.dump({\"value\": -(x-0.3)**2}, open(sys.argv[2], \"w\"))' ${x} ${out.s}"
+          run = "echo f >> ran-f; sleep 0.4; /usr/bin/python3 -c 'import json,sys; x=float(sys.argv[1]); json.dump({\"value\": -(x-0.3)**2}, open(sys.argv[2], \"w\"))' ${x} ${out.s}"
         }
         pipeline p(x: float = 0.5) -> (s: Score) {
           let a = prep()

@@ -24,6 +24,16 @@ public static class StepContract
     /// </summary>
     public static string InstallPythonHelper(string directory)
     {
+        lock (HelperGate)
+        {
+            return InstallPythonHelperCore(directory);
+        }
+    }
+
+    private static readonly Lock HelperGate = new();
+
+    private static string InstallPythonHelperCore(string directory)
+    {
         using var resource = typeof(StepContract).Assembly.GetManifestResourceStream("mlp.py")
             ?? throw new InvalidOperationException("the Python helper is not embedded in MLOps.Runtime");
         using var reader = new StreamReader(resource);
@@ -32,7 +42,7 @@ public static class StepContract
         if (!File.Exists(path) || File.ReadAllText(path) != text)
         {
             Directory.CreateDirectory(directory);
-            var temp = path + "." + Environment.ProcessId + ".tmp";
+            var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
             File.WriteAllText(temp, text);
             File.Move(temp, path, overwrite: true);
         }

@@ -170,12 +170,15 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         return (NewRunId(), false);
     }
 
-    /// <summary>The newest run of the same plan that is still marked running but whose mlpc is gone (its lock is free).</summary>
+    /// <summary>
+    /// The newest run of the same plan that is still marked running (or queued: mlpc was killed
+    /// right after creating it) but whose mlpc is gone (its lock is free).
+    /// </summary>
     private async Task<string?> FindInterruptedAsync(RunRequest request, string experiment, CancellationToken ct)
     {
         var page = await stores.Runs.SearchRunsAsync(new RunSearchRequest
         {
-            Filter = $"experiment = {Quote(experiment)} and kind = {Quote(request.Kind.ToString().ToLowerInvariant())} and status in ('running', 'queued') and tags.`{PlanTag}` = {Quote(request.PlanDigest)}",
+            Filter = $"experiment = {Quote(experiment)} and kind = {Quote(request.Kind.ToString().ToLowerInvariant())} and status in ('running', 'queued') and plan_digest = {Quote(request.PlanDigest)}",
             OrderBy = "created_time desc",
             Limit = 20,
         }, ct).ConfigureAwait(false);

@@ -99,12 +99,33 @@ internal sealed class StepExecution(
             await run.Stores.Runs.SetTagsAsync(stepRunId, new Dictionary<string, string> { [Inspection.CacheTags.Disabled] = "off" }, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (node.Cache.Enabled && firstAttempt == 1 && await TryCacheAsync(key, ct).ConfigureAwait(false) is { } cached)
+        if (!node.Cache.Enabled || firstAttempt != 1)
         {
-            return Report(cached);
+            return await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
         }
 
-        return await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
+        // The same step with the same key running in another run of this process (parallel sweep
+        // trials) runs once: this one waits for it and then takes its result from the cache.
+        var flight = run.Stores.Uri + "|" + key.Key;
+        while (!CacheFlights.TryLead(flight, out var other))
+        {
+            Report(StepState.Queued, "waiting for the same step (same cache key) in another run");
+            await other.WaitAsync(ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (await TryCacheAsync(key, ct).ConfigureAwait(false) is { } cached)
+            {
+                return Report(cached);
+            }
+
+            return await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            CacheFlights.Land(flight);
+        }
     }
 
     private async Task<StepOutcome> RunAttemptsAsync(int firstAttempt, CancellationToken ct)
@@ -602,4 +623,27 @@ internal sealed class StepExecution(
 
     private static string FormatDuration(TimeSpan t) =>
         t.TotalHours >= 1 ? $"{t.TotalHours:0.#}h" : t.TotalMinutes >= 1 ? $"{t.TotalMinutes:0.#}m" : $"{t.TotalSeconds:0.#}s";
+}
+
+/// <summary>Cache keys being computed in this process right now, so concurrent runs compute each once.</summary>
+internal static class CacheFlights
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> Flights = new();
+
+    /// <summary>True when the caller now computes the key; otherwise <paramref name="wait"/> ends when the one computing it is done.</summary>
+    public static bool TryLead(string key, out Task wait)
+    {
+        var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var current = Flights.GetOrAdd(key, mine);
+        wait = current.Task;
+        return ReferenceEquals(current, mine);
+    }
+
+    public static void Land(string key)
+    {
+        if (Flights.TryRemove(key, out var flight))
+        {
+            flight.TrySetResult();
+        }
+    }
 }

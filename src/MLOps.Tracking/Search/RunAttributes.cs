@@ -16,6 +16,7 @@ public static class RunAttributes
         ["node"] = QueryAttributeType.Text,
         ["git_commit"] = QueryAttributeType.Text,
         ["source_digest"] = QueryAttributeType.Text,
+        ["plan_digest"] = QueryAttributeType.Text,
         ["cache_key"] = QueryAttributeType.Text,
         ["created_time"] = QueryAttributeType.Time,
         ["start_time"] = QueryAttributeType.Time,

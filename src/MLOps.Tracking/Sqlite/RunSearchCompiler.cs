@@ -42,6 +42,7 @@ internal static class RunSearchCompiler
         ["node"] = ("r.node_instance_id", true),
         ["git_commit"] = ("r.git_commit", true),
         ["source_digest"] = ("r.source_digest", true),
+        ["plan_digest"] = ("r.plan_digest", true),
         ["cache_key"] = ("r.cache_key", true),
         ["created_time"] = ("r.created_at", false),
         ["start_time"] = ("r.start_time", true),
