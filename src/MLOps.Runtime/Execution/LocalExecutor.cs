@@ -273,11 +273,15 @@ public sealed partial class LocalExecutor : IExecutor
         }
     }
 
-    private static bool GroupAlive(int pgid) => kill(-pgid, 0) == 0;
+    private static bool GroupAlive(int pgid) => kill(-pgid, 0) == 0 || kill(pgid, 0) == 0;
 
     private static void KillGroup(int pgid, int signal)
     {
         _ = kill(-pgid, signal);
+
+        // Right after the start the child may not have called setsid yet, so there is no group
+        // to signal: the process itself is signalled too.
+        _ = kill(pgid, signal);
     }
 
     [LibraryImport("libc", SetLastError = true)]

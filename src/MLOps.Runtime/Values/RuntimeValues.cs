@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using MLOps.Plan;
 
@@ -29,67 +28,18 @@ public static class RuntimeValues
         _ => PlanJsonReader.Value(e),
     };
 
-    /// <summary>JSON for a value (artifacts as their path), e.g. a record input written to a file or metrics for the registry.</summary>
-    public static string ToJson(PlanValue value)
+    /// <summary>JSON for a value (artifacts as their path, environment values read), e.g. a record input or metrics for the registry.</summary>
+    public static string ToJson(PlanValue value) => PlanJson.WriteValue(Plain(value));
+
+    /// <summary>The value with run-time leaves made plain: what a step or the registry sees.</summary>
+    private static PlanValue Plain(PlanValue value) => value switch
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
-        {
-            Write(w, value);
-        }
-
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    public static void Write(Utf8JsonWriter w, PlanValue value)
-    {
-        switch (value)
-        {
-            case NullValue:
-                w.WriteNullValue();
-                break;
-            case BoolValue b:
-                w.WriteBooleanValue(b.Value);
-                break;
-            case IntValue i:
-                w.WriteNumberValue(i.Value);
-                break;
-            case FloatValue f:
-                w.WriteRawValue(PlanNumbers.Format(f.Value));
-                break;
-            case StringValue s:
-                w.WriteStringValue(s.Value);
-                break;
-            case ArtifactValue a:
-                w.WriteStringValue(a.Path);
-                break;
-            case EnvValue env:
-                w.WriteStringValue(Environment.GetEnvironmentVariable(env.Name) ?? "");
-                break;
-            case ListValue l:
-                w.WriteStartArray();
-                foreach (var item in l.Items)
-                {
-                    Write(w, item);
-                }
-
-                w.WriteEndArray();
-                break;
-            case MapValue m:
-                w.WriteStartObject();
-                foreach (var (key, item) in m.Entries)
-                {
-                    w.WritePropertyName(key);
-                    Write(w, item);
-                }
-
-                w.WriteEndObject();
-                break;
-            default:
-                w.WriteNullValue();
-                break;
-        }
-    }
+        ArtifactValue a => PlanValue.Of(a.Path),
+        EnvValue env => PlanValue.Of(Environment.GetEnvironmentVariable(env.Name) ?? ""),
+        ListValue l => new ListValue([.. l.Items.Select(Plain)]),
+        MapValue m => new MapValue([.. m.Entries.Select(e => new KeyValuePair<string, PlanValue>(e.Key, Plain(e.Value)))]),
+        _ => value,
+    };
 
     /// <summary>
     /// The text a value takes inside a command: scalars as written, artifacts as their path,
