@@ -81,6 +81,21 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void Run_logs_and_explain_use_the_store_given_with_store()
+    {
+        Write(Pipeline);
+        var store = Path.Combine(dir, "elsewhere");
+        var run = MlpcProcess.Run(dir, "run", "p.mlp", "--store", store);
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.True(File.Exists(Path.Combine(store, "tracking.db")));
+        Assert.False(Directory.Exists(Path.Combine(dir, ".mlp")));
+        var runId = run.Stdout.Split('\n').First(l => l.StartsWith("run ", StringComparison.Ordinal)).Split(' ')[1];
+        Assert.Equal(0, MlpcProcess.Run(dir, "explain", runId, "--store", store).ExitCode);
+        Assert.Equal(0, MlpcProcess.Run(dir, "logs", runId, "make", "--store", store).ExitCode);
+        Assert.NotEqual(0, MlpcProcess.Run(dir, "explain", runId).ExitCode); // not in the default store
+    }
+
+    [Fact]
     public void Errors_in_the_source_stop_the_run_before_anything_starts()
     {
         Write(Pipeline.Replace("seq 1 ${n}", "seq 1 ${m}", StringComparison.Ordinal));

@@ -35,6 +35,7 @@ public static class RunCommands
         command.Options.Add(maxParallel);
         command.Options.Add(resume);
         command.Options.Add(fresh);
+        command.Options.Add(ctx.StoreOption);
         command.SetAction(async (result, _) =>
         {
             var loaded = PlanLoader.Load(result.GetValue(file)!, result.GetValue(pipeline), null, result.GetValue(param), out var code);
@@ -169,6 +170,7 @@ public static class RunCommands
         command.Options.Add(attempt);
         command.Options.Add(stderr);
         command.Options.Add(stdout);
+        command.Options.Add(ctx.StoreOption);
         command.SetAction((result, token) => ctx.WithStoresAsync(result, async stores =>
         {
             var logs = new StepLogs(stores.Runs);
@@ -210,6 +212,7 @@ public static class RunCommands
         var command = new Command("explain", "Say for each step whether it ran or was reused from the cache, and when it ran,\nwhich part of its cache key changed since the step's previous run.\n\nExamples:\n  mlpc explain 20261201-223701-3fa9c2\n  mlpc explain 20261201-223701-3fa9c2 train");
         command.Arguments.Add(runId);
         command.Arguments.Add(step);
+        command.Options.Add(ctx.StoreOption);
         command.SetAction((result, token) => ctx.WithStoresAsync(result, async stores =>
         {
             var explanations = await new RunExplainer(stores.Runs).ExplainAsync(result.GetValue(runId)!, result.GetValue(step), token);
