@@ -44,7 +44,6 @@ public sealed partial class LocalExecutor : IExecutor
         psi.ArgumentList.Add(Path.GetFullPath(node.StdoutPath));
         psi.ArgumentList.Add(Path.GetFullPath(node.StderrPath));
         psi.ArgumentList.Add(Path.Combine(attemptDir, ExitCodeFile));
-        psi.ArgumentList.Add(Path.Combine(attemptDir, PidFile));
         foreach (var (key, value) in node.Env)
         {
             psi.Environment[key] = value;
@@ -52,9 +51,11 @@ public sealed partial class LocalExecutor : IExecutor
 
         psi.Environment[SubmissionMarker] = Path.GetFullPath(node.StdoutPath);
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh for " + node.NodeInstanceId);
-        // Written here too (the shell writes it first thing): the window in which a killed mlpc
-        // leaves a running step that nothing records shrinks to the time of one write.
-        File.WriteAllText(Path.Combine(attemptDir, PidFile), process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
+        // Written at once and atomically (a reader sees the whole pid or no file): the window in
+        // which a killed mlpc leaves a running step that nothing records is the time of one write.
+        var pidTemp = Path.Combine(attemptDir, PidFile + ".tmp");
+        File.WriteAllText(pidTemp, process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
+        File.Move(pidTemp, Path.Combine(attemptDir, PidFile), overwrite: true);
         var id = process.Id.ToString(CultureInfo.InvariantCulture) + ":" + (StartTime(process.Id) ?? "0");
         var handle = new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
         running[id] = new Running(process, process.WaitForExitAsync(CancellationToken.None));
@@ -62,14 +63,13 @@ public sealed partial class LocalExecutor : IExecutor
     }
 
     /// <summary>
-    /// The shell that runs a command: it records its pid (so a restarted mlpc can find a
-    /// submission it never recorded), sends output straight to the log files (so the step
+    /// The shell that runs a command: it sends output straight to the log files (so the step
     /// outlives a killed mlpc instead of dying on a broken pipe) and leaves the exit code in a
     /// file (so a restarted mlpc learns how an orphan ended). <c>eval</c> runs the command in
     /// this shell: no second process per step.
     /// </summary>
     private const string Wrapper =
-        "echo $$ > \"$4\"; __mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; set --; " +
+        "__mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; set --; " +
         "trap 'printf \"%s\" $? > \"$__mlp_exit\"' EXIT; eval \"$0\"";
 
     private const string ExitCodeFile = "exit_code";
