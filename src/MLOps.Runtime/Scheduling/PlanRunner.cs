@@ -533,24 +533,22 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         private void Skip(NodeItem item, string why)
         {
             SetProgress(new StepProgress(item.InstanceId, item.Node.Step, StepState.Skipped, 0, null, DateTimeOffset.UtcNow, "skipped: " + why));
-            _ = RecordSkippedAsync(item, why);
-            CompleteNow(item, ItemOutcome.Skipped);
-        }
-
-        private async Task RecordSkippedAsync(NodeItem item, string why)
-        {
-            var id = context.RunId + "/" + item.InstanceId;
-            await context.Stores.Runs.CreateRunAsync(new NewRun
+            running++;
+            _ = Task.Run(async () =>
             {
-                RunId = id,
-                Experiment = context.Experiment,
-                Kind = RunKind.Step,
-                Name = item.InstanceId,
-                ParentRunId = context.RunId,
-                NodeInstanceId = item.InstanceId,
-                Pipeline = context.Request.Plan.Pipeline,
-            }, CancellationToken.None).ConfigureAwait(false);
-            await context.Stores.Runs.SetRunStatusAsync(id, new RunStatusUpdate(RunStatus.Skipped, why), CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    var stepRun = StepExecution.StepRun(context, item);
+                    await context.Stores.Runs.CreateRunAsync(stepRun, CancellationToken.None).ConfigureAwait(false);
+                    await context.Stores.Runs.SetRunStatusAsync(stepRun.RunId, new RunStatusUpdate(RunStatus.Skipped, why), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    context.Observer.Warning($"{item.InstanceId}: could not record that it was skipped: {e.Message}");
+                }
+
+                await completions.Writer.WriteAsync((item, () => CompleteAsync(item, ItemOutcome.Skipped))).ConfigureAwait(false);
+            });
         }
 
         private void Fail(NodeItem item, string why)

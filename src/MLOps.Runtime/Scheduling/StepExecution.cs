@@ -38,7 +38,7 @@ internal sealed class StepExecution(
     int[] gpus)
 {
     private readonly PlanNode node = item.Node;
-    private readonly string stepRunId = run.RunId + "/" + item.InstanceId;
+    private readonly string stepRunId = StepRun(run, item).RunId;
     private DateTimeOffset? startedAt;
     private int attempt;
 
@@ -65,20 +65,23 @@ internal sealed class StepExecution(
     /// <summary>The handle of an attempt recorded before its submission returned.</summary>
     private const string PendingHandle = "pending";
 
+    /// <summary>The step run of a node instance: its id is derived, so creating it again (resume) finds the same row.</summary>
+    internal static NewRun StepRun(StepRunContext run, NodeItem item) => new()
+    {
+        RunId = run.RunId + "/" + item.InstanceId,
+        Experiment = run.Experiment,
+        Kind = RunKind.Step,
+        Name = item.InstanceId,
+        ParentRunId = run.RunId,
+        NodeInstanceId = item.InstanceId,
+        Pipeline = run.Request.Plan.Pipeline,
+    };
+
     private static readonly IReadOnlyDictionary<string, PlanValue> Empty = new Dictionary<string, PlanValue>();
 
     private async Task<StepOutcome> RunCoreAsync(CancellationToken ct)
     {
-        var created = await run.Stores.Runs.CreateRunAsync(new NewRun
-        {
-            RunId = stepRunId,
-            Experiment = run.Experiment,
-            Kind = RunKind.Step,
-            Name = item.InstanceId,
-            ParentRunId = run.RunId,
-            NodeInstanceId = item.InstanceId,
-            Pipeline = run.Request.Plan.Pipeline,
-        }, CancellationToken.None).ConfigureAwait(false);
+        var created = await run.Stores.Runs.CreateRunAsync(StepRun(run, item), CancellationToken.None).ConfigureAwait(false);
 
         var key = CacheKey.Compute(node, inputs);
         var firstAttempt = 1;
