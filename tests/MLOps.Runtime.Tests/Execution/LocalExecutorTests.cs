@@ -31,8 +31,16 @@ public sealed class LocalExecutorTests : ExecutorConformanceTests
     [Fact]
     public async Task A_submission_the_runtime_never_recorded_is_found_from_its_attempt_folder()
     {
-        var node = Node("sleep 30", id: "unrecorded");
+        var node = Node("echo started; sleep 30", id: "unrecorded");
         var handle = await Executor.SubmitAsync(node, CancellationToken.None);
+
+        // A restarted mlpc looks long after the start; wait until the command runs (before its
+        // exec the child still carries mlpc's own environment, without the submission marker).
+        for (var i = 0; i < 2400 && !(File.Exists(node.StdoutPath) && File.ReadAllText(node.StdoutPath).Contains("started")); i++)
+        {
+            await Task.Delay(25);
+        }
+
         await using var later = new LocalExecutor();
         var found = await later.FindSubmissionAsync(node, CancellationToken.None);
         Assert.Equal(handle.Id, found!.Id);
