@@ -140,18 +140,7 @@ internal sealed class StepExecution(
             Directory.CreateDirectory(OutputDirectory);
             Directory.CreateDirectory(run.Layout.ScratchDirectory(item.InstanceId));
             // Recorded before submitting: a mlpc killed right after the submit still finds the attempt.
-            await run.Stores.Runs.RecordAttemptAsync(new StepAttempt
-            {
-                RunId = stepRunId,
-                Attempt = attempt,
-                Executor = executor.Kind,
-                HandleId = PendingHandle,
-                StdoutPath = resolved.StdoutPath,
-                StderrPath = resolved.StderrPath,
-                OwnerHost = Environment.MachineName,
-                OwnerPid = Environment.ProcessId,
-                StartedAt = DateTimeOffset.UtcNow,
-            }, CancellationToken.None).ConfigureAwait(false);
+            await RecordHandleAsync(resolved, new ExecutionHandle(executor.Kind, PendingHandle, item.InstanceId, resolved.StdoutPath, resolved.StderrPath)).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             ExecutionHandle handle;
             try
