@@ -74,7 +74,7 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
 
         await using var metrics = stores.Runs.CreateMetricWriter();
         var context = new StepRunContext(request, runId, experiment, layout, stores, metrics, observer,
-            StepContract.InstallPythonHelper(Path.GetFullPath(Path.Combine(request.WorkRoot, "..", "lib", "python"))));
+            StepContract.InstallPythonHelper(Path.GetFullPath(Path.Combine(request.WorkRoot, "..", "lib", "python"))), resumed);
         var loop = new RunLoop(this, context, cancellationToken);
         await using (loop.ConfigureAwait(false))
         {

@@ -21,7 +21,8 @@ internal sealed record StepRunContext(
     TrackingStores Stores,
     IMetricWriter Metrics,
     IRunObserver Observer,
-    string PythonHelper);
+    string PythonHelper,
+    bool Resumed);
 
 /// <summary>
 /// The life of one step instance: reuse a result it already has (resume) or that the cache has,
@@ -39,6 +40,7 @@ internal sealed class StepExecution(
 {
     private readonly PlanNode node = item.Node;
     private readonly string stepRunId = StepRun(run, item).RunId;
+    private readonly PendingWrites writes = new();
     private DateTimeOffset? startedAt;
     private int attempt;
 
@@ -46,20 +48,25 @@ internal sealed class StepExecution(
 
     public async Task<StepOutcome> RunAsync(CancellationToken cancellationToken)
     {
+        StepOutcome outcome;
         try
         {
-            return await RunCoreAsync(cancellationToken).ConfigureAwait(false);
+            outcome = await RunCoreAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await SetStatusAsync(RunStatus.Cancelled, "cancelled").ConfigureAwait(false);
-            return Report(new StepOutcome(StepState.Cancelled, Empty, "cancelled", attempt));
+            SetStatus(RunStatus.Cancelled, "cancelled");
+            outcome = Report(new StepOutcome(StepState.Cancelled, Empty, "cancelled", attempt));
         }
         catch (Exception e) when (e is RuntimeEvaluationException or IOException or JsonException or UnauthorizedAccessException)
         {
-            await SetStatusAsync(RunStatus.Failed, e.Message).ConfigureAwait(false);
-            return Report(new StepOutcome(StepState.Failed, Empty, e.Message, attempt));
+            SetStatus(RunStatus.Failed, e.Message);
+            outcome = Report(new StepOutcome(StepState.Failed, Empty, e.Message, attempt));
         }
+
+        // The step's end is reported to the run only once the store holds it.
+        await writes.FlushAsync().ConfigureAwait(false);
+        return outcome;
     }
 
     /// <summary>The handle of an attempt recorded before its submission returned.</summary>
@@ -81,13 +88,13 @@ internal sealed class StepExecution(
 
     private async Task<StepOutcome> RunCoreAsync(CancellationToken ct)
     {
-        var created = await run.Stores.Runs.CreateRunAsync(StepRun(run, item), CancellationToken.None).ConfigureAwait(false);
+        var previous = await CreateStepRunAsync().ConfigureAwait(false);
 
         var key = CacheKey.Compute(node, inputs);
         var firstAttempt = 1;
-        if (!created.Created)
+        if (previous is not null)
         {
-            var resumed = await ResumeAsync(created.Run, key, ct).ConfigureAwait(false);
+            var resumed = await ResumeAsync(previous, key, ct).ConfigureAwait(false);
             if (resumed.Outcome is not null)
             {
                 return Report(resumed.Outcome);
@@ -96,10 +103,10 @@ internal sealed class StepExecution(
             firstAttempt = resumed.NextAttempt;
         }
 
-        await run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None).ConfigureAwait(false);
+        writes.Add(run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None));
         if (!node.Cache.Enabled)
         {
-            await run.Stores.Runs.SetTagsAsync(stepRunId, new Dictionary<string, string> { [Inspection.CacheTags.Disabled] = "off" }, CancellationToken.None).ConfigureAwait(false);
+            writes.Add(run.Stores.Runs.SetTagsAsync(stepRunId, new Dictionary<string, string> { [Inspection.CacheTags.Disabled] = "off" }, CancellationToken.None));
         }
 
         if (!node.Cache.Enabled || firstAttempt != 1)
@@ -118,12 +125,12 @@ internal sealed class StepExecution(
 
         try
         {
-            if (await TryCacheAsync(key, ct).ConfigureAwait(false) is { } cached)
-            {
-                return Report(cached);
-            }
-
-            return await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
+            var outcome = await TryCacheAsync(key, ct).ConfigureAwait(false) is { } cached
+                ? Report(cached)
+                : await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
+            // Those waiting for this key look it up in the store as soon as it lands.
+            await writes.FlushAsync().ConfigureAwait(false);
+            return outcome;
         }
         finally
         {
@@ -140,7 +147,8 @@ internal sealed class StepExecution(
             Directory.CreateDirectory(OutputDirectory);
             Directory.CreateDirectory(run.Layout.ScratchDirectory(item.InstanceId));
             // Recorded before submitting: a mlpc killed right after the submit still finds the attempt.
-            await RecordHandleAsync(resolved, new ExecutionHandle(executor.Kind, PendingHandle, item.InstanceId, resolved.StdoutPath, resolved.StderrPath)).ConfigureAwait(false);
+            RecordHandle(resolved, new ExecutionHandle(executor.Kind, PendingHandle, item.InstanceId, resolved.StdoutPath, resolved.StderrPath));
+            await writes.FlushAsync().ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
             ExecutionHandle handle;
             try
@@ -149,17 +157,17 @@ internal sealed class StepExecution(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                await EndAttemptAsync(new StepAttemptEnd("failed", null, "could not submit: " + e.Message)).ConfigureAwait(false);
-                await SetStatusAsync(RunStatus.Failed, e.Message).ConfigureAwait(false);
+                EndAttempt(new StepAttemptEnd("failed", null, "could not submit: " + e.Message));
+                SetStatus(RunStatus.Failed, e.Message);
                 return Report(new StepOutcome(StepState.Failed, Empty, $"{executor.Kind} refused the step: {e.Message}", attempt));
             }
 
-            await RecordHandleAsync(resolved, handle).ConfigureAwait(false);
+            RecordHandle(resolved, handle);
             startedAt ??= DateTimeOffset.UtcNow;
-            await SetStatusAsync(RunStatus.Running, null).ConfigureAwait(false);
+            SetStatus(RunStatus.Running, null);
             Report(StepState.Running, null);
             var status = await WaitAsync(handle, resolved, ct).ConfigureAwait(false);
-            await EndAttemptAsync(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message)).ConfigureAwait(false);
+            EndAttempt(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message));
             await KeepLogsAsync(resolved).ConfigureAwait(false);
             if (status.State == ExecutionState.Cancelled && ct.IsCancellationRequested)
             {
@@ -181,7 +189,7 @@ internal sealed class StepExecution(
             if (failures >= node.Retry.Attempts)
             {
                 var message = node.Retry.Attempts > 1 ? $"{why} (attempt {attempt}, no retries left)" : why;
-                await SetStatusAsync(RunStatus.Failed, message).ConfigureAwait(false);
+                SetStatus(RunStatus.Failed, message);
                 return Report(new StepOutcome(StepState.Failed, Empty, message, attempt));
             }
 
@@ -274,7 +282,7 @@ internal sealed class StepExecution(
             }
 
             var stored = await run.Stores.Artifacts.PutAsync(path, CancellationToken.None).ConfigureAwait(false);
-            await run.Stores.Runs.LogArtifactAsync(new RunArtifact
+            writes.Add(run.Stores.Runs.LogArtifactAsync(new RunArtifact
             {
                 RunId = stepRunId,
                 Name = output.Name,
@@ -283,20 +291,20 @@ internal sealed class StepExecution(
                 Digest = stored.Digest,
                 Size = stored.Size,
                 IsDirectory = stored.IsDirectory,
-            }, CancellationToken.None).ConfigureAwait(false);
+            }, CancellationToken.None));
             outputs[output.Name] = ReadOutput(output, path, stored.Digest);
         }
 
         if (problems.Count > 0)
         {
             var message = "the step succeeded but broke its contract: " + string.Join("; ", problems);
-            await SetStatusAsync(RunStatus.Failed, message).ConfigureAwait(false);
+            SetStatus(RunStatus.Failed, message);
             return new StepOutcome(StepState.Failed, Empty, message, attempt);
         }
 
-        await LogInputsAsync().ConfigureAwait(false);
+        LogInputs();
         LogOutputMetrics(outputs);
-        await SetStatusAsync(RunStatus.Succeeded, null).ConfigureAwait(false);
+        SetStatus(RunStatus.Succeeded, null);
         return new StepOutcome(StepState.Succeeded, outputs, null, attempt);
     }
 
@@ -326,13 +334,13 @@ internal sealed class StepExecution(
         }
     }
 
-    private async Task LogInputsAsync()
+    private void LogInputs()
     {
         foreach (var (name, value) in inputs)
         {
             foreach (var (index, artifact) in Artifacts(value))
             {
-                await run.Stores.Runs.LogArtifactAsync(new RunArtifact
+                writes.Add(run.Stores.Runs.LogArtifactAsync(new RunArtifact
                 {
                     RunId = stepRunId,
                     Name = index is null ? name : $"{name}[{index}]",
@@ -340,7 +348,7 @@ internal sealed class StepExecution(
                     Uri = new Uri(Path.GetFullPath(artifact.Path)).AbsoluteUri,
                     Digest = artifact.Digest ?? "",
                     Size = 0,
-                }, CancellationToken.None).ConfigureAwait(false);
+                }, CancellationToken.None));
             }
         }
 
@@ -348,7 +356,7 @@ internal sealed class StepExecution(
             .ToDictionary(i => i.Key, i => RuntimeValues.Display(i.Value));
         if (parameters.Count > 0)
         {
-            await run.Stores.Runs.LogParamsAsync(stepRunId, parameters, CancellationToken.None).ConfigureAwait(false);
+            writes.Add(run.Stores.Runs.LogParamsAsync(stepRunId, parameters, CancellationToken.None));
         }
     }
 
@@ -375,7 +383,7 @@ internal sealed class StepExecution(
             return null;
         }
 
-        await run.Stores.Runs.MarkCachedAsync(stepRunId, hit.RunId, CancellationToken.None).ConfigureAwait(false);
+        writes.Add(run.Stores.Runs.MarkCachedAsync(stepRunId, hit.RunId, CancellationToken.None));
         LogOutputMetrics(outputs);
         return new StepOutcome(StepState.Cached, outputs, "reused " + hit.RunId, 0);
     }
@@ -403,7 +411,7 @@ internal sealed class StepExecution(
 
             if (fromRunId != stepRunId)
             {
-                await run.Stores.Runs.LogArtifactAsync(artifact with { RunId = stepRunId }, CancellationToken.None).ConfigureAwait(false);
+                writes.Add(run.Stores.Runs.LogArtifactAsync(artifact with { RunId = stepRunId }, CancellationToken.None));
             }
 
             outputs[output.Name] = ReadOutput(output, path, artifact.Digest);
@@ -445,13 +453,13 @@ internal sealed class StepExecution(
                 : await executor.FindSubmissionAsync(resolved, ct).ConfigureAwait(false);
             if (handle is null)
             {
-                await EndAttemptAsync(new StepAttemptEnd("lost", null, "mlpc was stopped before the step started")).ConfigureAwait(false);
+                EndAttempt(new StepAttemptEnd("lost", null, "mlpc was stopped before the step started"));
                 return new Resumption(null, last.Attempt + 1);
             }
 
             if (last.HandleId == PendingHandle)
             {
-                await RecordHandleAsync(resolved, handle).ConfigureAwait(false);
+                RecordHandle(resolved, handle);
             }
 
             var status = (await executor.GetStatusesAsync([handle], ct).ConfigureAwait(false))[0];
@@ -463,7 +471,7 @@ internal sealed class StepExecution(
                 status = await WaitAsync(handle, resolved, ct).ConfigureAwait(false);
             }
 
-            await EndAttemptAsync(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message)).ConfigureAwait(false);
+            EndAttempt(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message));
             await KeepLogsAsync(resolved).ConfigureAwait(false);
             last = last with { State = StateWord(status.State), EndedAt = DateTimeOffset.UtcNow, Message = status.Message };
         }
@@ -471,7 +479,7 @@ internal sealed class StepExecution(
         // The attempt ended well but mlpc died before storing its outputs: store them now.
         if (last.State == StateWord(ExecutionState.Succeeded))
         {
-            await run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None).ConfigureAwait(false);
+            writes.Add(run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None));
             return new Resumption(await FinishAsync().ConfigureAwait(false), 0);
         }
 
@@ -539,8 +547,8 @@ internal sealed class StepExecution(
     private string OutputPath(PlanOutput output) =>
         Path.Combine(OutputDirectory, output.Type is ArtifactPlanType ? output.Name : StepContract.ValueFileName(output.Name));
 
-    private Task RecordHandleAsync(ResolvedNode resolved, ExecutionHandle handle) =>
-        run.Stores.Runs.RecordAttemptAsync(new StepAttempt
+    private void RecordHandle(ResolvedNode resolved, ExecutionHandle handle) =>
+        writes.Add(run.Stores.Runs.RecordAttemptAsync(new StepAttempt
         {
             RunId = stepRunId,
             Attempt = resolved.Attempt,
@@ -551,9 +559,9 @@ internal sealed class StepExecution(
             OwnerHost = Environment.MachineName,
             OwnerPid = Environment.ProcessId,
             StartedAt = DateTimeOffset.UtcNow,
-        }, CancellationToken.None);
+        }, CancellationToken.None));
 
-    private Task EndAttemptAsync(StepAttemptEnd end) => run.Stores.Runs.EndAttemptAsync(stepRunId, attempt, end, CancellationToken.None);
+    private void EndAttempt(StepAttemptEnd end) => writes.Add(run.Stores.Runs.EndAttemptAsync(stepRunId, attempt, end, CancellationToken.None));
 
     /// <summary>stdout and stderr of the attempt become artifacts of the step run (empty ones are left out).</summary>
     private async Task KeepLogsAsync(ResolvedNode resolved)
@@ -563,7 +571,7 @@ internal sealed class StepExecution(
             if (File.Exists(path) && new FileInfo(path).Length > 0)
             {
                 var stored = await run.Stores.Artifacts.PutFileAsync(path, CancellationToken.None).ConfigureAwait(false);
-                await run.Stores.Runs.LogArtifactAsync(new RunArtifact
+                writes.Add(run.Stores.Runs.LogArtifactAsync(new RunArtifact
                 {
                     RunId = stepRunId,
                     Name = $"logs/attempt-{resolved.Attempt}/{name}",
@@ -571,13 +579,30 @@ internal sealed class StepExecution(
                     Uri = stored.Uri,
                     Digest = stored.Digest,
                     Size = stored.Size,
-                }, CancellationToken.None).ConfigureAwait(false);
+                }, CancellationToken.None));
             }
         }
     }
 
-    private Task SetStatusAsync(RunStatus status, string? message) =>
-        run.Stores.Runs.SetRunStatusAsync(stepRunId, new RunStatusUpdate(status, message), CancellationToken.None);
+    private void SetStatus(RunStatus status, string? message) =>
+        writes.Add(run.Stores.Runs.SetRunStatusAsync(stepRunId, new RunStatusUpdate(status, message), CancellationToken.None));
+
+    /// <summary>
+    /// The step run as an earlier mlpc of this run left it, or null when it is new. In a new run no
+    /// step run exists yet, so its creation is not waited for.
+    /// </summary>
+    private async Task<RunRecord?> CreateStepRunAsync()
+    {
+        var created = run.Stores.Runs.CreateRunAsync(StepRun(run, item), CancellationToken.None);
+        if (!run.Resumed)
+        {
+            writes.Add(created);
+            return null;
+        }
+
+        var result = await created.ConfigureAwait(false);
+        return result.Created ? null : result.Run;
+    }
 
     private void Report(StepState state, string? message) =>
         run.Observer.StepChanged(new StepProgress(item.InstanceId, node.Step, state, attempt, startedAt, state.IsTerminal() ? DateTimeOffset.UtcNow : null, message));

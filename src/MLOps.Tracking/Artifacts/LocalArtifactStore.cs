@@ -36,9 +36,27 @@ public sealed class LocalArtifactStore : IArtifactStore
         : File.Exists(path) ? PutFileAsync(path, cancellationToken)
         : throw new FileNotFoundException($"cannot store artifact '{path}': no such file or directory", path);
 
+    /// <summary>
+    /// Files up to this size are hashed before anything is written: content already in the store
+    /// (a re-run, a step that wrote what another wrote) then costs one read, no copy and no fsync.
+    /// Larger files are hashed while they are copied, so they are read once.
+    /// </summary>
+    private const int HashFirstLimit = 1 << 20;
+
     public async Task<StoredArtifact> PutFileAsync(string path, CancellationToken cancellationToken = default)
     {
         await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        if (source.Length <= HashFirstLimit)
+        {
+            var hex = Convert.ToHexStringLower(await SHA256.HashDataAsync(source, cancellationToken).ConfigureAwait(false));
+            if (File.Exists(ObjectPath("objects", hex)))
+            {
+                return new StoredArtifact(Prefix + hex, source.Length, ObjectUri("objects", hex), IsDirectory: false);
+            }
+
+            source.Seek(0, SeekOrigin.Begin);
+        }
+
         return await PutStreamAsync(source, cancellationToken).ConfigureAwait(false);
     }
 

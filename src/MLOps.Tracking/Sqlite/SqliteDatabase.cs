@@ -1,19 +1,22 @@
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace MLOps.Tracking.Sqlite;
 
 /// <summary>
 /// One SQLite file shared by the tracking store and the registry. Concurrency model: WAL (readers
-/// never block the writer), one writer connection per process guarded by a lock, every write a
-/// <c>BEGIN IMMEDIATE</c> transaction (so two processes never both read-then-write the same
-/// snapshot), and a busy timeout so a process waits for another's write instead of failing.
+/// never block the writer), one writer connection per process fed by a queue that commits the
+/// writes issued meanwhile together, every commit a <c>BEGIN IMMEDIATE</c> transaction (so two
+/// processes never both read-then-write the same snapshot), and a busy timeout so a process
+/// waits for another's write instead of failing.
 /// </summary>
 internal sealed class SqliteDatabase : IDisposable
 {
     private const int BusyTimeoutSeconds = 60;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Channel<IQueuedWrite> _queue = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _connectionString;
+    private Task? _writerLoop;
     private SqliteConnection? _writer;
     private int _references = 1;
 
@@ -47,6 +50,7 @@ internal sealed class SqliteDatabase : IDisposable
         try
         {
             database.Migrate();
+            database._writerLoop = Task.Run(database.WriterLoopAsync);
         }
         catch (SqliteException e)
         {
@@ -72,18 +76,24 @@ internal sealed class SqliteDatabase : IDisposable
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> in one BEGIN IMMEDIATE transaction on the process's writer connection.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a BEGIN IMMEDIATE transaction on the process's writer
+    /// connection; the task ends when that transaction has committed. Writes are queued and one
+    /// writer commits everything queued since its last commit together (group commit), each write
+    /// in its own savepoint, so a write that throws undoes only itself. The queue keeps the order
+    /// in which writes were issued: a caller may issue several without awaiting each, and a crash
+    /// loses at most a suffix of them, never one from the middle.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var write = new QueuedWrite<T>(work);
+        if (!_queue.Writer.TryWrite(write))
         {
-            return Write(work);
+            throw new ObjectDisposedException(nameof(SqliteDatabase), $"the tracking database '{Path}' is closed");
         }
-        finally
-        {
-            _writeLock.Release();
-        }
+
+        return write.Task;
     }
 
     public Task WriteAsync(Action<SqliteConnection, SqliteTransaction> work, CancellationToken cancellationToken) =>
@@ -93,13 +103,87 @@ internal sealed class SqliteDatabase : IDisposable
             return true;
         }, cancellationToken);
 
-    private T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    /// <summary>Enough to share a commit among many steps' writes, small enough that no write waits long behind others.</summary>
+    private const int MaxWritesPerCommit = 256;
+
+    private async Task WriterLoopAsync()
     {
-        _writer ??= OpenReader();
-        using var transaction = _writer.BeginTransaction(deferred: false);
-        var result = work(_writer, transaction);
-        transaction.Commit();
-        return result;
+        var batch = new List<IQueuedWrite>(MaxWritesPerCommit);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxWritesPerCommit && _queue.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            Commit(batch);
+        }
+    }
+
+    private void Commit(List<IQueuedWrite> batch)
+    {
+        try
+        {
+            _writer ??= OpenReader();
+            using var transaction = _writer.BeginTransaction(deferred: false);
+            foreach (var write in batch)
+            {
+                transaction.Save("w");
+                try
+                {
+                    write.Run(_writer, transaction);
+                    transaction.Release("w");
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    transaction.Rollback("w");
+                    transaction.Release("w");
+                    write.Fail(e);
+                }
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            foreach (var write in batch)
+            {
+                write.Fail(e);
+            }
+
+            return;
+        }
+
+        foreach (var write in batch)
+        {
+            write.Complete();
+        }
+    }
+
+    private interface IQueuedWrite
+    {
+        void Run(SqliteConnection connection, SqliteTransaction transaction);
+
+        /// <summary>Ends the task with the work's result; a write that already failed keeps its failure.</summary>
+        void Complete();
+
+        void Fail(Exception e);
+    }
+
+    private sealed class QueuedWrite<T>(Func<SqliteConnection, SqliteTransaction, T> work) : IQueuedWrite
+    {
+        // Continuations run elsewhere: callers must never run on, and so stall, the writer.
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _done.Task;
+
+        public void Run(SqliteConnection connection, SqliteTransaction transaction) => _result = work(connection, transaction);
+
+        public void Complete() => _done.TrySetResult(_result);
+
+        public void Fail(Exception e) => _done.TrySetException(e);
     }
 
     private void Migrate()
@@ -160,15 +244,10 @@ internal sealed class SqliteDatabase : IDisposable
             return;
         }
 
-        _writeLock.Wait();
-        try
-        {
-            _writer?.Dispose();
-            _writer = null;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        // Everything issued before the close is committed before the connection goes.
+        _queue.Writer.TryComplete();
+        _writerLoop?.GetAwaiter().GetResult();
+        _writer?.Dispose();
+        _writer = null;
     }
 }

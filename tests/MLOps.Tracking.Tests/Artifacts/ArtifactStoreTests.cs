@@ -41,6 +41,30 @@ public sealed class ArtifactStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Content_already_in_the_store_is_not_written_again()
+    {
+        var store = Store();
+        var first = await store.PutFileAsync(WriteFile("a.txt", "same"));
+        Directory.Delete(_temp.Combine("store", "tmp"));
+        var again = await store.PutFileAsync(WriteFile("b.txt", "same"));
+        Assert.Equal(first, again);
+        Assert.False(Directory.Exists(_temp.Combine("store", "tmp")), "a known small file must be recognised by its hash, without a temp copy");
+    }
+
+    [Fact]
+    public async Task A_large_file_is_hashed_while_copied_and_stored_once()
+    {
+        var store = Store();
+        var content = new string('x', (1 << 20) + 17);
+        var a = await store.PutFileAsync(WriteFile("big1.bin", content));
+        var b = await store.PutFileAsync(WriteFile("big2.bin", content));
+        Assert.Equal(Sha(content), a.Digest);
+        Assert.Equal(a, b);
+        Assert.Equal(content.Length, a.Size);
+        Assert.Single(Directory.EnumerateFiles(_temp.Combine("store", "objects"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Concurrent_puts_of_the_same_content_all_succeed_with_one_object()
     {
         var store = Store();
