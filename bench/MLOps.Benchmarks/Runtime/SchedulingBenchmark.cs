@@ -24,31 +24,44 @@ public sealed class SchedulingBenchmark : IBenchmark
     {
         var sizes = args.Length > 0 && !args[0].StartsWith('-') ? args[0].Split(',').Select(int.Parse).ToArray() : [1000, 10000];
         var snakeMax = args.SkipWhile(a => a != "--snakemake-max").Skip(1).Select(int.Parse).FirstOrDefault(1000);
-        var floor = SpawnFloorMs(300);
-        var snakemake = File.Exists("/usr/bin/snakemake");
-        Console.WriteLine($"spawn floor (/bin/sh -c ':' through setsid, one at a time): {BenchStats.F(floor, 3)} ms");
-        Console.WriteLine();
-        Console.WriteLine("| DAG | steps | mlpc wall | mlpc overhead/step beyond spawn | Snakemake wall | Snakemake overhead/step | ratio |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var shape in new[] { "chain", "fan-out/fan-in" })
+        var shapes = args.SkipWhile(a => a != "--shapes").Skip(1).Select(a => a.Split(',')).FirstOrDefault(["chain", "fan-out/fan-in"]);
+        var warmup = args.SkipWhile(a => a != "--warmup").Skip(1).Select(int.Parse).FirstOrDefault(200);
+        var scratch = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault();
+        if (scratch is not null)
         {
+            Environment.SetEnvironmentVariable("TMPDIR", scratch);
+        }
+
+        var floor = SpawnFloor(300);
+        var snakemake = File.Exists("/usr/bin/snakemake");
+        Console.WriteLine($"spawn floor (/bin/sh -c ':' through setsid, one at a time): {BenchStats.F(floor.WallMs, 3)} ms wall, {BenchStats.F(floor.CpuMs, 3)} ms CPU (parent and child)");
+        Console.WriteLine($"load average before: {LoadAverage()}; scratch folders under {Path.GetTempPath()}; warm-up: {(warmup > 0 ? $"a {warmup}-step run of each shape first (JIT done before timing)" : "none (the first run in the process pays the JIT)")}");
+        Console.WriteLine();
+        Console.WriteLine("Overhead per step = (measured − N × spawn floor [÷ parallel for wall]) ÷ N; CPU counts the orchestrator and every process it started.");
+        Console.WriteLine();
+        Console.WriteLine("| DAG | steps | mlpc wall | mlpc overhead/step: wall, CPU | Snakemake wall | Snakemake overhead/step: wall, CPU | ratio: wall, CPU |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var shape in shapes)
+        {
+            if (warmup > 0)
+            {
+                await MlpcAsync(shape, warmup);
+            }
+
             foreach (var n in sizes)
             {
-                var parallel = shape == "chain" ? 1 : Environment.ProcessorCount;
-                var wall = await MlpcAsync(shape, n);
-                // The floor a perfect scheduler pays: n spawns, spread over the parallel slots.
-                var floorTotal = floor * n / parallel;
-                var ours = Math.Max(0, wall - floorTotal) / n;
+                var parallel = Parallel(shape);
+                var ours = Overhead(await MlpcAsync(shape, n), floor, n, parallel);
                 string snakeWall = "not run", snakeOverhead = "", ratio = "";
                 if (snakemake && n <= snakeMax)
                 {
                     try
                     {
                         var s = Snakemake(shape, n);
-                        var theirs = Math.Max(0, s - floorTotal) / n;
-                        snakeWall = BenchStats.F(s / 1000, 2) + " s";
-                        snakeOverhead = BenchStats.F(theirs, 2) + " ms";
-                        ratio = BenchStats.F(theirs / Math.Max(ours, 1e-6), 0) + "×";
+                        var theirs = Overhead(s, floor, n, parallel);
+                        snakeWall = BenchStats.F(s.WallMs / 1000, 2) + " s";
+                        snakeOverhead = $"{BenchStats.F(theirs.WallMs, 2)} ms, {BenchStats.F(theirs.CpuMs, 2)} ms";
+                        ratio = $"{BenchStats.F(theirs.WallMs / Math.Max(ours.WallMs, 1e-3), 0)}×, {BenchStats.F(theirs.CpuMs / Math.Max(ours.CpuMs, 1e-3), 0)}×";
                     }
                     catch (InvalidOperationException e)
                     {
@@ -56,13 +69,33 @@ public sealed class SchedulingBenchmark : IBenchmark
                     }
                 }
 
-                Console.WriteLine($"| {shape} | {n:N0} | {BenchStats.F(wall / 1000, 2)} s | {BenchStats.F(ours, 3)} ms | {snakeWall} | {snakeOverhead} | {ratio} |");
+                Console.WriteLine($"| {shape} | {n:N0} | {BenchStats.F(ours.TotalWallMs / 1000, 2)} s | {BenchStats.F(ours.WallMs, 3)} ms, {BenchStats.F(ours.CpuMs, 3)} ms | {snakeWall} | {snakeOverhead} | {ratio} |");
             }
         }
+
+        Console.WriteLine();
+        Console.WriteLine($"load average after: {LoadAverage()}");
     }
 
-    private static double SpawnFloorMs(int count)
+    /// <summary>Steps at a time: the chain allows one; the fan-out as many as the machine has cores (MLPC_BENCH_PARALLEL overrides).</summary>
+    private static int Parallel(string shape) =>
+        shape == "chain" ? 1 : int.TryParse(Environment.GetEnvironmentVariable("MLPC_BENCH_PARALLEL"), out var p) ? p : Environment.ProcessorCount;
+
+    /// <summary>What one run cost: wall time, and CPU time of the orchestrator and all it started.</summary>
+    private readonly record struct Cost(double WallMs, double CpuMs);
+
+    private readonly record struct PerStep(double TotalWallMs, double WallMs, double CpuMs);
+
+    private static PerStep Overhead(Cost run, Cost floor, int n, int parallel) => new(
+        run.WallMs,
+        Math.Max(0, run.WallMs - floor.WallMs * n / parallel) / n,
+        Math.Max(0, run.CpuMs - floor.CpuMs * n) / n);
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    private static Cost SpawnFloor(int count)
     {
+        var cpu = CpuUsage.Now();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
@@ -74,10 +107,10 @@ public sealed class SchedulingBenchmark : IBenchmark
             p.WaitForExit();
         }
 
-        return watch.Elapsed.TotalMilliseconds / count;
+        return new Cost(watch.Elapsed.TotalMilliseconds / count, (CpuUsage.Now() - cpu).TotalMs / count);
     }
 
-    private static async Task<double> MlpcAsync(string shape, int n)
+    private static async Task<Cost> MlpcAsync(string shape, int n)
     {
         var dir = BenchStats.ScratchFolder("sched");
         try
@@ -87,6 +120,7 @@ public sealed class SchedulingBenchmark : IBenchmark
             await using var stores = TrackingStoreFactory.Open(".mlp/", dir);
             await using var executors = new ExecutorProvider();
             var runner = new PlanRunner(stores, executors, null, new MachineResources(Environment.ProcessorCount, 0, 0));
+            var cpu = CpuUsage.Now();
             var watch = Stopwatch.StartNew();
             var result = await runner.RunAsync(new RunRequest
             {
@@ -94,9 +128,9 @@ public sealed class SchedulingBenchmark : IBenchmark
                 PlanDigest = PlanRunner.DigestOf(json),
                 ProjectDirectory = dir,
                 WorkRoot = Path.Combine(dir, ".mlp", "runs"),
-                MaxParallel = shape == "chain" ? 1 : Environment.ProcessorCount,
+                MaxParallel = Parallel(shape),
             }, CancellationToken.None);
-            var ms = watch.Elapsed.TotalMilliseconds;
+            var ms = new Cost(watch.Elapsed.TotalMilliseconds, (CpuUsage.Now() - cpu).TotalMs);
             if (result.Status != MLOps.Tracking.Runs.RunStatus.Succeeded)
             {
                 throw new InvalidOperationException($"the {shape} run {result.Status}: {result.Message}");
@@ -115,7 +149,8 @@ public sealed class SchedulingBenchmark : IBenchmark
     private static PlanNode Node(string id, string command, ImmutableArray<PlanInput> inputs, ImmutableArray<string> dependsOn, string? fanOut = null) => new()
     {
         Id = id,
-        Step = id.Split('_')[0],
+        // Every chain step is its own step: steps alike in name, command and input would share a cache key and be reused, not run.
+        Step = id,
         Command = command,
         Resources = new PlanResources(1, 0, 0, null),
         Retry = new PlanRetry(1, 0, 1),
@@ -149,7 +184,7 @@ public sealed class SchedulingBenchmark : IBenchmark
         ],
         [new PlanFanOut("f", "i", new ConstExpr(new ListValue([.. Enumerable.Range(0, n).Select(i => PlanValue.Of((long)i))])), null)]);
 
-    private static double Snakemake(string shape, int n)
+    private static Cost Snakemake(string shape, int n)
     {
         var dir = BenchStats.ScratchFolder("snake");
         try
@@ -183,11 +218,12 @@ public sealed class SchedulingBenchmark : IBenchmark
                       shell: ": > {output}"
                   """);
             var psi = new ProcessStartInfo("/usr/bin/snakemake") { WorkingDirectory = dir, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "--cores", shape == "chain" ? "1" : Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture), "--config", "n=" + n, "--quiet" })
+            foreach (var a in new[] { "--cores", Parallel(shape).ToString(System.Globalization.CultureInfo.InvariantCulture), "--config", "n=" + n, "--quiet" })
             {
                 psi.ArgumentList.Add(a);
             }
 
+            var cpu = CpuUsage.Now();
             var watch = Stopwatch.StartNew();
             using var p = Process.Start(psi)!;
             var stderr = p.StandardError.ReadToEndAsync();
@@ -198,7 +234,7 @@ public sealed class SchedulingBenchmark : IBenchmark
                 throw new InvalidOperationException("snakemake failed: " + stderr.Result[..Math.Min(2000, stderr.Result.Length)]);
             }
 
-            return watch.Elapsed.TotalMilliseconds;
+            return new Cost(watch.Elapsed.TotalMilliseconds, (CpuUsage.Now() - cpu).TotalMs);
         }
         finally
         {

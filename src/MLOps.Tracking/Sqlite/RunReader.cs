@@ -47,9 +47,8 @@ internal static class RunReader
 
     public static (long Key, RunRecord Run)? ReadOne(SqliteConnection connection, SqliteTransaction? transaction, string where, params (string, object?)[] parameters)
     {
-        using var command = Sql.Command(connection, transaction, $"SELECT {Columns} FROM {From} WHERE {where} LIMIT 1;", parameters);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? Read(reader) : null;
+        return Sql.Read(connection, transaction, $"SELECT {Columns} FROM {From} WHERE {where} LIMIT 1;", parameters,
+            reader => reader.Read() ? Read(reader) : ((long, RunRecord)?)null);
     }
 
     public static List<RunRecord> ReadMany(SqliteConnection connection, SqliteTransaction? transaction, string whereAndOrder, params (string, object?)[] parameters)

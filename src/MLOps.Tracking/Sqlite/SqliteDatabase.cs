@@ -76,6 +76,13 @@ internal sealed class SqliteDatabase : IDisposable
         return connection;
     }
 
+    private SqliteConnection OpenWriter()
+    {
+        var connection = OpenReader();
+        Sql.CacheStatements(connection);
+        return connection;
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/> in a BEGIN IMMEDIATE transaction on the process's writer
     /// connection; the task ends when that transaction has committed. Writes are queued and one
@@ -125,7 +132,7 @@ internal sealed class SqliteDatabase : IDisposable
     {
         try
         {
-            _writer ??= OpenReader();
+            _writer ??= OpenWriter();
             using var transaction = _writer.BeginTransaction(deferred: false);
             foreach (var write in batch)
             {
