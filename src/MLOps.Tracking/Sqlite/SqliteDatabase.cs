@@ -134,6 +134,15 @@ internal sealed class SqliteDatabase : IDisposable
         {
             _writer ??= OpenWriter();
             using var transaction = _writer.BeginTransaction(deferred: false);
+            if (batch.Count == 1)
+            {
+                // Alone in its transaction: a failure rolls back the transaction, so no savepoint is needed.
+                batch[0].Run(_writer, transaction);
+                transaction.Commit();
+                batch[0].Complete();
+                return;
+            }
+
             foreach (var write in batch)
             {
                 transaction.Save("w");
