@@ -115,9 +115,12 @@ internal sealed class MultivariateParzenEstimator
         // Numeric: -log Z of each component (discrete mass).
         private double[] logMassConstants = [];
 
-        // Categorical: the observed choice of each component (-1 for the prior) and the row's two log probabilities.
+        // Categorical: the observed choice of each component (-1 for the prior); a row's probability
+        // is hit on that choice and other elsewhere (the prior's row is uniform).
         private int[] choice = [];
         private int choiceCount;
+        private double other;
+        private double hit;
         private double logOther;
         private double logHit;
         private double logUniform;
@@ -169,6 +172,8 @@ internal sealed class MultivariateParzenEstimator
             {
                 choice = new int[n + 1],
                 choiceCount = choices,
+                other = smoothing / rowTotal,
+                hit = (smoothing + 1) / rowTotal,
                 logOther = Math.Log(smoothing / rowTotal),
                 logHit = Math.Log((smoothing + 1) / rowTotal),
                 logUniform = -Math.Log(choices),
@@ -186,7 +191,6 @@ internal sealed class MultivariateParzenEstimator
         {
             if (choiceCount > 0)
             {
-                // The row is uniform but for the observed choice, which also holds the extra 1.
                 var c = choice[k];
                 if (c < 0)
                 {
@@ -194,8 +198,6 @@ internal sealed class MultivariateParzenEstimator
                 }
 
                 var u = rng.NextDouble();
-                var other = Math.Exp(logOther);
-                var hit = Math.Exp(logHit);
                 for (var i = 0; i < choiceCount; i++)
                 {
                     u -= i == c ? hit : other;
