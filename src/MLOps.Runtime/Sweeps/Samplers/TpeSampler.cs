@@ -3,8 +3,8 @@ namespace MLOps.Runtime.Sweeps.Samplers;
 /// <summary>
 /// TPE options; the defaults are Optuna 3.1's <c>TPESampler()</c> defaults except that the Parzen
 /// estimator is joint over all dimensions (<see cref="Multivariate"/>), with adaptive bandwidths.
-/// <c>Multivariate = false</c> is Optuna 3.1's default TPE; <c>ScottBandwidth = true</c> its
-/// <c>multivariate=True</c>.
+/// <c>Multivariate = false</c> is Optuna 3.1's default TPE; <c>Multivariate</c> with
+/// <c>ScottBandwidth = true</c> is its <c>multivariate=True</c>.
 /// </summary>
 public sealed record TpeOptions
 {
@@ -32,8 +32,8 @@ public sealed record TpeOptions
     public bool BandwidthWeighted { get; init; } = true;
 
     /// <summary>
-    /// One joint Parzen estimator over all dimensions (Optuna's <c>multivariate=True</c>) instead of
-    /// one per dimension; candidates are drawn jointly and scored by the joint l(x)/g(x).
+    /// One joint Parzen estimator over all dimensions (structured as Optuna's <c>multivariate=True</c>)
+    /// instead of one per dimension; candidates are drawn jointly and scored by the joint l(x)/g(x).
     /// </summary>
     public bool Multivariate { get; init; } = true;
 
