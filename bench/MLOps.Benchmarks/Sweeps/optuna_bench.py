@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Optuna 3.1 side of the sweep benchmarks (bench/MLOps.Benchmarks/Sweeps).
 
-quality: best value after 50 and 100 trials on Branin and Hartmann6 for TPE and random, seeds 0..N-1.
+quality: best value after 50 and 100 trials on Branin and Hartmann6 for TPE and random, seeds FIRST..FIRST+N-1
+(FIRST defaults to 0), and with multivariate TPE when asked.
 latency: time of study.ask() with the same search space after 100, 500, 1000 finished trials.
 Prints one JSON object per line; the C# harness reads them.
 """
@@ -10,6 +11,7 @@ import math
 import statistics
 import sys
 import time
+import warnings
 
 import numpy as np
 import optuna
@@ -41,13 +43,20 @@ FUNCTIONS = {
 
 
 def sampler(name, seed):
-    return optuna.samplers.TPESampler(seed=seed) if name == "tpe" else optuna.samplers.RandomSampler(seed=seed)
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "tpe-mv":
+        # multivariate is experimental in 3.1; the warning would only clutter the benchmark's output.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.TPESampler(seed=seed, multivariate=True)
+    return optuna.samplers.RandomSampler(seed=seed)
 
 
-def quality(seeds, trials):
+def quality(seeds, trials, first, samplers):
     for fname, (f, space) in FUNCTIONS.items():
-        for sname in ("tpe", "random"):
-            for seed in range(seeds):
+        for sname in samplers:
+            for seed in range(first, first + seeds):
                 study = optuna.create_study(sampler=sampler(sname, seed))
                 best = math.inf
                 bests = {}
@@ -87,8 +96,10 @@ def latency(sizes, asks):
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "quality":
-        quality(int(sys.argv[2]), [int(x) for x in sys.argv[3].split(",")])
+        first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+        samplers = sys.argv[5].split(",") if len(sys.argv) > 5 else ["tpe", "random"]
+        quality(int(sys.argv[2]), [int(x) for x in sys.argv[3].split(",")], first, samplers)
     elif mode == "latency":
         latency([int(x) for x in sys.argv[2].split(",")], int(sys.argv[3]))
     else:
-        sys.exit("usage: optuna_bench.py quality SEEDS 50,100 | latency 100,500,1000 ASKS")
+        sys.exit("usage: optuna_bench.py quality SEEDS 50,100 [FIRST_SEED [tpe,random,tpe-mv]] | latency 100,500,1000 ASKS")

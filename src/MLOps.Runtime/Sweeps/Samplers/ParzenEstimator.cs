@@ -47,44 +47,9 @@ internal sealed class NumericParzenEstimator
         weights[n] = priorWeight;
         Normalize(weights);
 
-        var order = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            order[i] = i;
-        }
-
-        // Stable sort by position: equal observations keep their order, so ties are deterministic.
-        var keys = (double[])mus.Clone();
-        Array.Sort(keys, order);
-        StableTies(keys, order);
-        var sorted = new double[count + 2];
-        sorted[0] = low;
-        for (var i = 0; i < count; i++)
-        {
-            sorted[i + 1] = mus[order[i]];
-        }
-
-        sorted[count + 1] = high;
-        var sortedSigmas = new double[count];
-        for (var i = 0; i < count; i++)
-        {
-            sortedSigmas[i] = Math.Max(sorted[i + 1] - sorted[i], sorted[i + 2] - sorted[i + 1]);
-        }
-
-        if (sorted.Length >= 4)
-        {
-            sortedSigmas[0] = sorted[2] - sorted[1];
-            sortedSigmas[count - 1] = sorted[count] - sorted[count - 1];
-        }
-
         var range = high - low;
         var minSigma = magicClip ? range / Math.Min(100.0, 1.0 + count) : 1e-12;
-        for (var i = 0; i < count; i++)
-        {
-            sigmas[order[i]] = Math.Clamp(sortedSigmas[i], minSigma, range);
-        }
-
-        sigmas[n] = range;
+        NeighbourSigmas(mus, low, high, minSigma, sigmas);
         scratch = new double[count];
         logConstants = new double[count];
         logMassConstants = new double[count];
@@ -149,6 +114,53 @@ internal sealed class NumericParzenEstimator
         }
 
         return max + Math.Log(sum);
+    }
+
+    /// <summary>
+    /// Optuna's univariate bandwidths for centres <paramref name="mus"/> (the prior last): the larger
+    /// gap to a sorted neighbour, the ends using their inner gap, clipped to [minSigma, range]; the
+    /// prior gets the range.
+    /// </summary>
+    internal static void NeighbourSigmas(double[] mus, double low, double high, double minSigma, double[] sigmas)
+    {
+        var count = mus.Length;
+        var order = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            order[i] = i;
+        }
+
+        // Stable sort by position: equal observations keep their order, so ties are deterministic.
+        var keys = (double[])mus.Clone();
+        Array.Sort(keys, order);
+        StableTies(keys, order);
+        var sorted = new double[count + 2];
+        sorted[0] = low;
+        for (var i = 0; i < count; i++)
+        {
+            sorted[i + 1] = mus[order[i]];
+        }
+
+        sorted[count + 1] = high;
+        var sortedSigmas = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            sortedSigmas[i] = Math.Max(sorted[i + 1] - sorted[i], sorted[i + 2] - sorted[i + 1]);
+        }
+
+        if (sorted.Length >= 4)
+        {
+            sortedSigmas[0] = sorted[2] - sorted[1];
+            sortedSigmas[count - 1] = sorted[count] - sorted[count - 1];
+        }
+
+        var range = high - low;
+        for (var i = 0; i < count; i++)
+        {
+            sigmas[order[i]] = Math.Clamp(sortedSigmas[i], minSigma, range);
+        }
+
+        sigmas[count - 1] = range;
     }
 
     internal static void Normalize(double[] values)
