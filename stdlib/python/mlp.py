@@ -24,7 +24,12 @@ def _suffix(name):
 
 def input(name, default=None):
     """The value of input NAME: a path for artifacts, JSON-decoded for lists and records."""
-    raw = os.environ.get("MLP_IN_" + _suffix(name))
+    key = "MLP_IN_" + _suffix(name)
+    raw = os.environ.get(key)
+    if raw is None and key + "_FILE" in os.environ:
+        # too long for the environment: the runtime left it in a file
+        with open(os.environ[key + "_FILE"], encoding="utf-8") as f:
+            raw = f.read()
     if raw is None:
         return default
     if raw[:1] in "[{":

@@ -16,6 +16,16 @@ public static class StepContract
     public const string MetricsFile = "MLP_METRICS_FILE";
     public const string ProjectDir = "MLP_PROJECT_DIR";
     public const string InputPrefix = "MLP_IN_";
+
+    /// <summary>
+    /// Beside <see cref="InputPrefix"/>NAME for an input too long for the environment: the path of
+    /// a file that holds it (Linux refuses a single variable over 128 KiB, and a gather of
+    /// thousands of paths is longer than that).
+    /// </summary>
+    public const string InputFileSuffix = "_FILE";
+
+    /// <summary>Input texts up to this length go in the environment; longer ones in a file.</summary>
+    public const int InlineInputLimit = 32 * 1024;
     public const string OutputPrefix = "MLP_OUT_";
 
     /// <summary>

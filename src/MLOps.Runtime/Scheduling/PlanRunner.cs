@@ -49,7 +49,8 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         using var runLock = TryLock(layout.LockPath)
             ?? throw new RunRefusedException([$"run {runId} is being run by another mlpc (its lock {layout.LockPath} is held)"]);
 
-        await stores.Runs.CreateRunAsync(new NewRun
+        // Issued together, committed together (the store keeps their order).
+        var created = stores.Runs.CreateRunAsync(new NewRun
         {
             RunId = runId,
             Experiment = experiment,
@@ -61,15 +62,16 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
             SourceDigest = plan.Source.Digest,
             PlanDigest = request.PlanDigest,
             GitCommit = request.GitCommit,
-        }, CancellationToken.None).ConfigureAwait(false);
-        await stores.Runs.SetTagsAsync(runId, new Dictionary<string, string>
+        }, CancellationToken.None);
+        var tagged = stores.Runs.SetTagsAsync(runId, new Dictionary<string, string>
         {
             [OwnerTag] = $"{Environment.MachineName}:{Environment.ProcessId}",
             [PlanTag] = request.PlanDigest,
             [ProjectTag] = request.ProjectDirectory,
-        }, CancellationToken.None).ConfigureAwait(false);
-        await stores.Runs.LogParamsAsync(runId, RunParams(request), CancellationToken.None).ConfigureAwait(false);
-        await stores.Runs.SetRunStatusAsync(runId, new RunStatusUpdate(RunStatus.Running, resumed ? "resumed" : null), CancellationToken.None).ConfigureAwait(false);
+        }, CancellationToken.None);
+        var logged = stores.Runs.LogParamsAsync(runId, RunParams(request), CancellationToken.None);
+        var running = stores.Runs.SetRunStatusAsync(runId, new RunStatusUpdate(RunStatus.Running, resumed ? "resumed" : null), CancellationToken.None);
+        await Task.WhenAll(created, tagged, logged, running).ConfigureAwait(false);
         observer.RunStarted(runId, experiment, resumed);
 
         await using var metrics = stores.Runs.CreateMetricWriter();

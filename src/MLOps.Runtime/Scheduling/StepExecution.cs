@@ -376,7 +376,18 @@ internal sealed class StepExecution(
             return null;
         }
 
-        var outputs = await MaterializeAsync(hit.RunId, ct).ConfigureAwait(false);
+        IReadOnlyDictionary<string, PlanValue>? outputs;
+        try
+        {
+            outputs = await MaterializeAsync(hit.RunId, ct).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            // A damaged object (its digest no longer matches) is a miss: running the step stores it again.
+            run.Observer.Warning($"{item.InstanceId}: the cached result of {hit.RunId} cannot be used ({e.Message}); running the step");
+            return null;
+        }
+
         if (outputs is null)
         {
             run.Observer.Warning($"{item.InstanceId}: the cached result of {hit.RunId} is no longer in the artifact store; running the step");
@@ -510,7 +521,18 @@ internal sealed class StepExecution(
         env["PYTHONPATH"] = string.IsNullOrEmpty(pythonPath) ? run.PythonHelper : run.PythonHelper + ":" + pythonPath;
         foreach (var (name, value) in inputValues)
         {
-            env[StepContract.InputPrefix + StepContract.VariableSuffix(name)] = value is ListValue or MapValue ? RuntimeValues.ToJson(value) : value.ToCommandText();
+            var variable = StepContract.InputPrefix + StepContract.VariableSuffix(name);
+            var text = value is ListValue or MapValue ? RuntimeValues.ToJson(value) : value.ToCommandText();
+            if (text.Length <= StepContract.InlineInputLimit)
+            {
+                env[variable] = text;
+                continue;
+            }
+
+            var file = Path.Combine(attemptDir, "inputs", StepContract.VariableSuffix(name) + (value is ListValue or MapValue ? ".json" : ".txt"));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllText(file, text);
+            env[variable + StepContract.InputFileSuffix] = file;
         }
 
         foreach (var (name, path) in outputPaths)

@@ -49,7 +49,7 @@ public sealed class LocalArtifactStore : IArtifactStore
         if (source.Length <= HashFirstLimit)
         {
             var hex = Convert.ToHexStringLower(await SHA256.HashDataAsync(source, cancellationToken).ConfigureAwait(false));
-            if (File.Exists(ObjectPath("objects", hex)))
+            if (HoldsObject(ObjectPath("objects", hex), source.Length))
             {
                 return new StoredArtifact(Prefix + hex, source.Length, ObjectUri("objects", hex), IsDirectory: false);
             }
@@ -235,12 +235,11 @@ public sealed class LocalArtifactStore : IArtifactStore
                 }
 
                 await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-                target.Flush(flushToDisk: true);
                 hex = Convert.ToHexStringLower(hash.GetHashAndReset());
             }
 
             var final = ObjectPath(kind, hex);
-            if (File.Exists(final))
+            if (HoldsObject(final, size))
             {
                 return (hex, size);
             }
@@ -248,7 +247,9 @@ public sealed class LocalArtifactStore : IArtifactStore
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
             try
             {
-                File.Move(temp, final, overwrite: false);
+                // A present object of the wrong size was cut short (power lost before its bytes
+                // reached the disk): the complete copy replaces it.
+                File.Move(temp, final, overwrite: File.Exists(final));
                 if (!OperatingSystem.IsWindows())
                 {
                     File.SetUnixFileMode(final, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
@@ -268,6 +269,17 @@ public sealed class LocalArtifactStore : IArtifactStore
                 File.Delete(temp);
             }
         }
+    }
+
+    /// <summary>
+    /// Objects are not fsynced (like the WAL database beside them, they survive any crash of a
+    /// process, not necessarily a power loss); an object cut short by one has the wrong size here
+    /// and the wrong digest when read, and is stored again by the next put of its content.
+    /// </summary>
+    private static bool HoldsObject(string path, long size)
+    {
+        var info = new FileInfo(path);
+        return info.Exists && info.Length == size;
     }
 
     private (string Path, string Hex, bool IsDirectory)? Locate(string digest)

@@ -67,6 +67,28 @@ public sealed class SchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_input_too_long_for_the_environment_reaches_the_step_in_a_file()
+    {
+        // 6,000 names of 30 characters: about 200 KiB of JSON, more than Linux allows in one variable.
+        var result = await h.RunAsync(RunHarness.Compile("""
+            step make() -> (names: list<string>) {
+              run = "python3 -c 'import json; print(json.dumps([\"n%029d\" % i for i in range(6000)]))' > ${out.names}"
+            }
+            step count(names: list<string>) -> (n: int) {
+              run = "test -z \"$MLP_IN_NAMES\" && python3 -c 'import mlp; v = mlp.input(\"names\"); print(len(v) if v[5999] == \"n%029d\" % 5999 else -1)' > ${out.n}"
+            }
+            pipeline p() -> (n: int) {
+              let m = make()
+              let c = count(names: m.names)
+              return { n: c.n }
+            }
+            """));
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(6000L, ((MLOps.Plan.IntValue)result.Outputs["n"]).Value);
+    }
+
+    [Fact]
     public async Task An_unchanged_rerun_reuses_every_step_and_a_changed_input_reruns_only_what_depends_on_it()
     {
         var first = await h.RunAsync(RunHarness.Compile(Pipeline));

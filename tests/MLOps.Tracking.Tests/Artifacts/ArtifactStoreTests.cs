@@ -52,6 +52,26 @@ public sealed class ArtifactStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task An_object_cut_short_is_stored_again_by_the_next_put_of_its_content()
+    {
+        var store = Store();
+        foreach (var content in new[] { "small and complete", new string('y', (1 << 20) + 5) })
+        {
+            var stored = await store.PutFileAsync(WriteFile("f.txt", content));
+            var objectPath = new Uri(stored.Uri).LocalPath;
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            File.WriteAllText(objectPath, content[..5]); // what a power loss can leave
+            var again = await store.PutFileAsync(WriteFile("g.txt", content));
+            Assert.Equal(stored, again);
+            Assert.Equal(content, File.ReadAllText(objectPath));
+        }
+    }
+
+    [Fact]
     public async Task A_large_file_is_hashed_while_copied_and_stored_once()
     {
         var store = Store();
@@ -135,7 +155,11 @@ public sealed class ArtifactStoreTests : IDisposable
         File.SetAttributes(objectPath, FileAttributes.Normal);
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(objectPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
         }
 
         File.WriteAllText(objectPath, "tampered");
