@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using System.Text.Json;
 using MLOps.Tracking.Runs;
 
@@ -7,12 +7,21 @@ namespace MLOps.Runtime.Contract;
 /// <summary>
 /// Follows a step's metrics file (JSON lines <c>{"name": "loss", "value": 0.3, "step": 7}</c>,
 /// docs/step-contract.md) while it runs, and hands each new point on. Partial lines wait for their
-/// end; malformed lines are reported once each and skipped, never fatal.
+/// end; malformed lines are reported once each and skipped, never fatal. Lines are parsed as UTF-8
+/// bytes straight from the file, in chunks, so a step that writes hundreds of thousands of points
+/// is read as fast as the store takes them.
 /// </summary>
 public sealed class MetricsTail(string path, string runId, Action<MetricPoint> onPoint, Action<string>? onWarning = null)
 {
+    private const int ChunkSize = 1 << 20;
+
+    private static readonly byte[] NameKey = "name"u8.ToArray();
+    private static readonly byte[] ValueKey = "value"u8.ToArray();
+    private static readonly byte[] StepKey = "step"u8.ToArray();
+    private static readonly byte[] TimeKey = "time"u8.ToArray();
+
     private long offset;
-    private readonly StringBuilder pending = new();
+    private byte[] carry = [];
     private int lineNumber;
 
     public int Points { get; private set; }
@@ -24,60 +33,137 @@ public sealed class MetricsTail(string path, string runId, Action<MetricPoint> o
             return;
         }
 
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        if (file.Length <= offset)
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
+        var end = file.Length;
+        if (end <= offset)
         {
             return;
         }
 
         file.Seek(offset, SeekOrigin.Begin);
-        var buffer = new byte[file.Length - offset];
-        var read = file.Read(buffer, 0, buffer.Length);
-        offset += read;
-        pending.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        var text = pending.ToString();
-        var last = text.LastIndexOf('\n');
-        if (last < 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize + carry.Length);
+        try
         {
-            return;
-        }
+            while (offset < end)
+            {
+                if (buffer.Length < carry.Length + ChunkSize)
+                {
+                    // A line longer than a chunk: make room for it and the next chunk.
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = ArrayPool<byte>.Shared.Rent(carry.Length + ChunkSize);
+                }
 
-        pending.Clear().Append(text, last + 1, text.Length - last - 1);
-        foreach (var line in text[..last].Split('\n'))
+                carry.CopyTo(buffer, 0);
+                var read = file.Read(buffer, carry.Length, (int)Math.Min(ChunkSize, end - offset));
+                if (read <= 0)
+                {
+                    break;
+                }
+
+                offset += read;
+                var data = buffer.AsSpan(0, carry.Length + read);
+                var consumed = ParseLines(data);
+                carry = data[consumed..].ToArray();
+            }
+        }
+        finally
         {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Parses every complete line; returns how many bytes they took (the rest waits for its end).</summary>
+    private int ParseLines(ReadOnlySpan<byte> data)
+    {
+        var consumed = 0;
+        while (true)
+        {
+            var newline = data[consumed..].IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                return consumed;
+            }
+
             lineNumber++;
-            if (line.Trim().Length > 0)
+            var line = data.Slice(consumed, newline).TrimEnd((byte)'\r');
+            consumed += newline + 1;
+            if (!line.Trim(" \t"u8).IsEmpty)
             {
                 Parse(line);
             }
         }
     }
 
-    private void Parse(string line)
+    private void Parse(ReadOnlySpan<byte> line)
     {
+        string? name = null;
+        double? value = null;
+        long step = 0;
+        double? time = null;
         try
         {
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String
-                || !root.TryGetProperty("value", out var value) || value.ValueKind != JsonValueKind.Number)
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 Warn("needs a string \"name\" and a number \"value\"");
                 return;
             }
 
-            var step = root.TryGetProperty("step", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var l) ? l : 0;
-            var at = root.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.Number
-                ? DateTimeOffset.FromUnixTimeMilliseconds((long)(t.GetDouble() * 1000))
-                : DateTimeOffset.UtcNow;
-            Points++;
-            onPoint(new MetricPoint(runId, name.GetString()!, value.GetDouble(), step, at));
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = reader.ValueSpan;
+                var isName = key.SequenceEqual(NameKey);
+                var isValue = !isName && key.SequenceEqual(ValueKey);
+                var isStep = !isName && !isValue && key.SequenceEqual(StepKey);
+                var isTime = !isName && !isValue && !isStep && key.SequenceEqual(TimeKey);
+                reader.Read();
+                if (isName && reader.TokenType == JsonTokenType.String)
+                {
+                    name = reader.GetString();
+                }
+                else if (isValue && reader.TokenType == JsonTokenType.Number)
+                {
+                    value = reader.GetDouble();
+                }
+                else if (isStep && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var s))
+                {
+                    step = s;
+                }
+                else if (isTime && reader.TokenType == JsonTokenType.Number)
+                {
+                    time = reader.GetDouble();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw new JsonException("unexpected content after the object");
+            }
         }
         catch (JsonException e)
         {
             Warn("is not JSON: " + e.Message);
+            return;
         }
+        catch (InvalidOperationException e)
+        {
+            Warn("is not JSON: " + e.Message);
+            return;
+        }
+
+        if (name is null || value is null)
+        {
+            Warn("needs a string \"name\" and a number \"value\"");
+            return;
+        }
+
+        var at = time is { } seconds ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)) : DateTimeOffset.UtcNow;
+        Points++;
+        onPoint(new MetricPoint(runId, name, value.Value, step, at));
     }
 
     private void Warn(string why) => onWarning?.Invoke($"{Path.GetFileName(path)} line {lineNumber} {why}; skipped");
