@@ -134,7 +134,7 @@ internal sealed partial class Binder
                 continue;
             }
 
-            var parameter = callee.Inputs.FirstOrDefault(i => i.Name == arg.Name.Text);
+            var parameter = FindByName(callee.Inputs, arg.Name.Text);
             if (parameter is null)
             {
                 diagnostics.Report(
@@ -160,9 +160,12 @@ internal sealed partial class Binder
             result.Add(new(parameter, value));
         }
 
-        foreach (var missing in callee.Inputs.Where(i => i.IsRequired && !given.Contains(i.Name)))
+        foreach (var input in callee.Inputs)
         {
-            diagnostics.Report(DiagnosticCatalog.MissingArgument, call.Callee.Span, callee.Name, missing.Name, missing.Type.Display);
+            if (input.IsRequired && !given.Contains(input.Name))
+            {
+                diagnostics.Report(DiagnosticCatalog.MissingArgument, call.Callee.Span, callee.Name, input.Name, input.Type.Display);
+            }
         }
 
         return result.ToImmutable();

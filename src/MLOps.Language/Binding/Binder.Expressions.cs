@@ -280,7 +280,7 @@ internal sealed partial class Binder
         switch (target.Type)
         {
             case CallResultType call:
-                var output = call.Callee.Outputs.FirstOrDefault(o => o.Name == name);
+                var output = FindByName(call.Callee.Outputs, name);
                 if (output is null)
                 {
                     diagnostics.Report(DiagnosticCatalog.UnknownOutput, m.Member.Span, NameSuggester.Suggest(name, call.Callee.Outputs.Select(o => o.Name)), [], call.Callee.Name, name);
@@ -290,7 +290,7 @@ internal sealed partial class Binder
                 model.Record(m.Member, output);
                 return new BoundMember(target, name, output.Type, m.Span);
             case StepOutputsType outs:
-                var place = outs.Step.Outputs.FirstOrDefault(o => o.Name == name);
+                var place = FindByName(outs.Step.Outputs, name);
                 if (place is null)
                 {
                     diagnostics.Report(DiagnosticCatalog.UnknownOutput, m.Member.Span, NameSuggester.Suggest(name, outs.Step.Outputs.Select(o => o.Name)), [], outs.Step.Name, name);
@@ -504,7 +504,7 @@ internal sealed partial class Binder
                 continue;
             }
 
-            if (types.Any(t => t.Name == f.Name.Text))
+            if (ContainsField(types, f.Name.Text))
             {
                 diagnostics.Report(DiagnosticCatalog.DuplicateProperty, f.Name.Span, f.Name.Text);
                 continue;

@@ -42,13 +42,18 @@ internal sealed partial class Binder
         };
         var ctx = new BindContext(callable.Module, ScopeOf(callable.Module), ExpressionPlace.Constant);
         callable.Inputs = BindParameters(inputs, ctx, isOutput: false);
-        callable.Outputs = BindParameters(outputs, ctx, isOutput: true, alsoTaken: callable.Inputs.Select(i => i.Name));
+        callable.Outputs = BindParameters(outputs, ctx, isOutput: true, alsoTaken: callable.Inputs);
     }
 
-    private ImmutableArray<ParameterSymbol> BindParameters(ImmutableArray<ParameterSyntax> parameters, BindContext ctx, bool isOutput, IEnumerable<string>? alsoTaken = null)
+    private ImmutableArray<ParameterSymbol> BindParameters(ImmutableArray<ParameterSyntax> parameters, BindContext ctx, bool isOutput, ImmutableArray<ParameterSymbol> alsoTaken = default)
     {
-        var result = ImmutableArray.CreateBuilder<ParameterSymbol>();
-        var taken = new HashSet<string>(alsoTaken ?? [], System.StringComparer.Ordinal);
+        var result = ImmutableArray.CreateBuilder<ParameterSymbol>(parameters.Length);
+        var taken = new HashSet<string>(System.StringComparer.Ordinal);
+        foreach (var p in alsoTaken.IsDefault ? [] : alsoTaken)
+        {
+            taken.Add(p.Name);
+        }
+
         foreach (var p in parameters)
         {
             var type = BindType(p.Type, ctx.Module);
@@ -146,9 +151,12 @@ internal sealed partial class Binder
             }
         }
 
-        foreach (var local in locals.Where(l => !l.IsUsed && !l.Name.StartsWith("_", System.StringComparison.Ordinal)))
+        foreach (var local in locals)
         {
-            diagnostics.Report(DiagnosticCatalog.UnusedLet, local.Span, local.Name);
+            if (!local.IsUsed && !local.Name.StartsWith("_", System.StringComparison.Ordinal))
+            {
+                diagnostics.Report(DiagnosticCatalog.UnusedLet, local.Span, local.Name);
+            }
         }
 
         return new BoundBlock(statements.ToImmutable(), block.Span);
