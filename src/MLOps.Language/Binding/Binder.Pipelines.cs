@@ -48,7 +48,8 @@ internal sealed partial class Binder
     private ImmutableArray<ParameterSymbol> BindParameters(ImmutableArray<ParameterSyntax> parameters, BindContext ctx, bool isOutput, ImmutableArray<ParameterSymbol> alsoTaken = default)
     {
         var result = ImmutableArray.CreateBuilder<ParameterSymbol>(parameters.Length);
-        var taken = new HashSet<string>(System.StringComparer.Ordinal);
+        // A list: signatures have a handful of parameters.
+        var taken = new List<string>();
         foreach (var p in alsoTaken.IsDefault ? [] : alsoTaken)
         {
             taken.Add(p.Name);
@@ -78,14 +79,15 @@ internal sealed partial class Binder
             var symbol = new ParameterSymbol(p.Name.Text, p, type, defaultValue);
             model.Record(p, symbol);
             model.Record(p.Name, symbol);
-            if (!taken.Add(p.Name.Text))
+            if (taken.Contains(p.Name.Text))
             {
-                var first = result.FirstOrDefault(r => r.Name == p.Name.Text);
+                var first = FindByName(result.ToImmutable(), p.Name.Text);
                 Related(out var related, first, "first declared here");
                 diagnostics.Report(DiagnosticCatalog.DuplicateDeclaration, p.Name.Span, null, related, p.Name.Text, isOutput ? "signature" : "parameter list");
                 continue;
             }
 
+            taken.Add(p.Name.Text);
             result.Add(symbol);
         }
 
