@@ -19,11 +19,11 @@ internal sealed partial class Binder
     private readonly SemanticModel model;
     private readonly DiagnosticBag diagnostics;
     private readonly Dictionary<ModuleSymbol, Scope> moduleScopes = [];
-    private readonly Dictionary<TypeDeclarationSyntax, TypeSymbol> typeDeclarations = [];
     private readonly List<TypeSymbol> resolvingTypes = [];
     private readonly HashSet<TypeSymbol> resolvedTypes = [];
 
-    // The module declaring each symbol, so resolving one does not search every module's declarations.
+    // The module declaring each type and target (the other symbols know theirs), so resolving one
+    // does not search every module's declarations.
     private readonly Dictionary<Symbol, ModuleSymbol> declaringModules = [];
     private readonly Dictionary<string, EnumType> enumsByName = new(System.StringComparer.Ordinal);
 
@@ -90,7 +90,7 @@ internal sealed partial class Binder
         {
             Symbol? symbol = decl switch
             {
-                TypeDeclarationSyntax t => typeDeclarations[t] = new TypeSymbol(t.Name.Text, t, ErrorType.Instance),
+                TypeDeclarationSyntax t => new TypeSymbol(t.Name.Text, t, ErrorType.Instance),
                 EnumDeclarationSyntax e => new TypeSymbol(e.Name.Text, e, ErrorType.Instance),
                 ArtifactDeclarationSyntax a => new TypeSymbol(a.Name.Text, a, new ArtifactType(a.Name.Text)),
                 ParamDeclarationSyntax p => new ParamSymbol(p.Name.Text, p, module),
@@ -127,7 +127,7 @@ internal sealed partial class Binder
             }
 
             module.Declarations.Add(symbol);
-            if (!declaringModules.ContainsKey(symbol))
+            if (symbol is TypeSymbol or TargetSymbol && !declaringModules.ContainsKey(symbol))
             {
                 declaringModules[symbol] = module;
             }
