@@ -86,6 +86,10 @@ internal sealed partial class Binder
     {
         var scope = new Scope(null);
         moduleScopes[module] = scope;
+        scope.EnsureCapacity(module.Syntax.Declarations.Length);
+#if NET
+        module.Members.EnsureCapacity(module.Syntax.Declarations.Length);
+#endif
         foreach (var decl in module.Syntax.Declarations)
         {
             Symbol? symbol = decl switch
