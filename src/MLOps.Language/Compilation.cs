@@ -79,14 +79,25 @@ public sealed class Compilation
         return new Compilation(entry, [.. loader.Modules], diagnostics.ToImmutable(), model);
     }
 
+    [ThreadStatic]
+    private static bool onLargeStack;
+
     /// <summary>Runs <paramref name="action"/> on a thread with a large stack: deep but valid input must not overflow.</summary>
     public static T WithLargeStack<T>(Func<T> action)
     {
+        // Already on one (a host compiling with a large stack of its own): starting a second
+        // thread for each compile costs more than checking a small file.
+        if (onLargeStack)
+        {
+            return action();
+        }
+
         T result = default!;
         Exception? error = null;
         var thread = new System.Threading.Thread(
             () =>
             {
+                onLargeStack = true;
                 try
                 {
                     result = action();

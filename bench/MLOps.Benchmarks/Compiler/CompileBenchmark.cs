@@ -40,13 +40,23 @@ public sealed class CompileBenchmark : IBenchmark
     private static void Report(int lines, string phase, (double Ms, double CpuMs, long Bytes) m) =>
         Console.WriteLine($"| {lines:N0} | {phase} | {m.Ms:F1} | {lines / (m.Ms / 1000):N0} | {m.CpuMs:F1} | {lines / (m.CpuMs / 1000):N0} | {m.Bytes / 1e6:F1} |");
 
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Wall time and the process's CPU time (GC threads included): on a shared machine the wall
     /// time also counts waiting for a core, the CPU time much less so.
     /// </summary>
     private static (double Ms, double CpuMs, long Bytes) Measure(int runs, Func<object> action)
     {
-        action();
+        // Warm means steady state: one run of a small module finishes before the tiered JIT has
+        // replaced the first, unoptimized code, so warm up for a while rather than once.
+        var warmup = Stopwatch.StartNew();
+        do
+        {
+            action();
+        }
+        while (warmup.Elapsed < WarmupTime);
+
         var times = new List<double>();
         var cpu = new List<double>();
         long bytes = 0;

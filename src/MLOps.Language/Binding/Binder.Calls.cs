@@ -117,12 +117,14 @@ internal sealed partial class Binder
     private ImmutableArray<KeyValuePair<ParameterSymbol, BoundExpression>> BindArguments(CallableSymbol callee, CallSyntax call, BindContext ctx)
     {
         var result = ImmutableArray.CreateBuilder<KeyValuePair<ParameterSymbol, BoundExpression>>();
-        var given = new HashSet<string>(System.StringComparer.Ordinal);
+
+        // A list: calls pass a handful of arguments.
+        var given = new List<string>();
         foreach (var arg in call.Arguments)
         {
             if (arg.Name is null)
             {
-                var guess = callee.Inputs.FirstOrDefault(i => !given.Contains(i.Name))?.Name ?? "name";
+                var guess = NotGiven(callee.Inputs, given).FirstOrDefault() ?? "name";
                 diagnostics.Report(DiagnosticCatalog.PositionalArgument, arg.Span, guess);
                 BindExpression(arg.Value, ctx);
                 continue;
@@ -134,13 +136,13 @@ internal sealed partial class Binder
                 continue;
             }
 
-            var parameter = callee.Inputs.FirstOrDefault(i => i.Name == arg.Name.Text);
+            var parameter = FindByName(callee.Inputs, arg.Name.Text);
             if (parameter is null)
             {
                 diagnostics.Report(
                     DiagnosticCatalog.UnknownArgument,
                     arg.Name.Span,
-                    NameSuggester.Suggest(arg.Name.Text, callee.Inputs.Select(i => i.Name).Where(n => !given.Contains(n))),
+                    NameSuggester.Suggest(arg.Name.Text, NotGiven(callee.Inputs, given)),
                     [],
                     callee.Name,
                     arg.Name.Text);
@@ -149,24 +151,32 @@ internal sealed partial class Binder
             }
 
             model.Record(arg.Name, parameter);
-            if (!given.Add(parameter.Name))
+            if (given.Contains(parameter.Name))
             {
                 diagnostics.Report(DiagnosticCatalog.DuplicateArgument, arg.Name.Span, arg.Name.Text);
                 BindExpression(arg.Value, ctx);
                 continue;
             }
 
+            given.Add(parameter.Name);
             var value = BindExpression(arg.Value, ctx, parameter.Type);
             result.Add(new(parameter, value));
         }
 
-        foreach (var missing in callee.Inputs.Where(i => i.IsRequired && !given.Contains(i.Name)))
+        foreach (var input in callee.Inputs)
         {
-            diagnostics.Report(DiagnosticCatalog.MissingArgument, call.Callee.Span, callee.Name, missing.Name, missing.Type.Display);
+            if (input.IsRequired && !given.Contains(input.Name))
+            {
+                diagnostics.Report(DiagnosticCatalog.MissingArgument, call.Callee.Span, callee.Name, input.Name, input.Type.Display);
+            }
         }
 
         return result.ToImmutable();
     }
+
+    // Out of BindArguments: a lambda there would allocate its closure on every call bound.
+    private static IEnumerable<string> NotGiven(ImmutableArray<ParameterSymbol> inputs, List<string> given) =>
+        inputs.Select(i => i.Name).Where(n => !given.Contains(n));
 
     private void CheckPipelineCycles()
     {

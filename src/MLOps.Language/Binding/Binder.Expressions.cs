@@ -60,23 +60,33 @@ internal sealed partial class Binder
             return true;
         }
 
-        if (bound.Type is RecordType actual && expected is RecordType want)
+        if (bound.Type is RecordType actual && expected is RecordType want && ReportRecordField(actual, want, span))
         {
-            // Say which field is wrong rather than printing two whole record types.
-            foreach (var f in want.Fields.Where(f => actual.Find(f.Name) is null))
-            {
-                diagnostics.Report(DiagnosticCatalog.MissingReturnField, span, f.Name);
-                return false;
-            }
-
-            foreach (var f in actual.Fields.Where(f => want.Find(f.Name) is null))
-            {
-                diagnostics.Report(DiagnosticCatalog.UnknownField, span, NameSuggester.Suggest(f.Name, want.Fields.Select(x => x.Name)), [], want.Display, f.Name);
-                return false;
-            }
+            return false;
         }
 
         diagnostics.Report(DiagnosticCatalog.TypeMismatch, span, expected.Display, bound.Type.Display);
+        return false;
+    }
+
+    /// <summary>
+    /// Says which field is wrong rather than printing two whole record types. A method of its own:
+    /// its closures would otherwise be allocated on every check, even of types that fit.
+    /// </summary>
+    private bool ReportRecordField(RecordType actual, RecordType want, SourceSpan span)
+    {
+        foreach (var f in want.Fields.Where(f => actual.Find(f.Name) is null))
+        {
+            diagnostics.Report(DiagnosticCatalog.MissingReturnField, span, f.Name);
+            return true;
+        }
+
+        foreach (var f in actual.Fields.Where(f => want.Find(f.Name) is null))
+        {
+            diagnostics.Report(DiagnosticCatalog.UnknownField, span, NameSuggester.Suggest(f.Name, want.Fields.Select(x => x.Name)), [], want.Display, f.Name);
+            return true;
+        }
+
         return false;
     }
 
@@ -280,7 +290,7 @@ internal sealed partial class Binder
         switch (target.Type)
         {
             case CallResultType call:
-                var output = call.Callee.Outputs.FirstOrDefault(o => o.Name == name);
+                var output = FindByName(call.Callee.Outputs, name);
                 if (output is null)
                 {
                     diagnostics.Report(DiagnosticCatalog.UnknownOutput, m.Member.Span, NameSuggester.Suggest(name, call.Callee.Outputs.Select(o => o.Name)), [], call.Callee.Name, name);
@@ -290,7 +300,7 @@ internal sealed partial class Binder
                 model.Record(m.Member, output);
                 return new BoundMember(target, name, output.Type, m.Span);
             case StepOutputsType outs:
-                var place = outs.Step.Outputs.FirstOrDefault(o => o.Name == name);
+                var place = FindByName(outs.Step.Outputs, name);
                 if (place is null)
                 {
                     diagnostics.Report(DiagnosticCatalog.UnknownOutput, m.Member.Span, NameSuggester.Suggest(name, outs.Step.Outputs.Select(o => o.Name)), [], outs.Step.Name, name);
@@ -504,7 +514,7 @@ internal sealed partial class Binder
                 continue;
             }
 
-            if (types.Any(t => t.Name == f.Name.Text))
+            if (ContainsField(types, f.Name.Text))
             {
                 diagnostics.Report(DiagnosticCatalog.DuplicateProperty, f.Name.Span, f.Name.Text);
                 continue;

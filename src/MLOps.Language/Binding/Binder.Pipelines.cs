@@ -42,13 +42,19 @@ internal sealed partial class Binder
         };
         var ctx = new BindContext(callable.Module, ScopeOf(callable.Module), ExpressionPlace.Constant);
         callable.Inputs = BindParameters(inputs, ctx, isOutput: false);
-        callable.Outputs = BindParameters(outputs, ctx, isOutput: true, alsoTaken: callable.Inputs.Select(i => i.Name));
+        callable.Outputs = BindParameters(outputs, ctx, isOutput: true, alsoTaken: callable.Inputs);
     }
 
-    private ImmutableArray<ParameterSymbol> BindParameters(ImmutableArray<ParameterSyntax> parameters, BindContext ctx, bool isOutput, IEnumerable<string>? alsoTaken = null)
+    private ImmutableArray<ParameterSymbol> BindParameters(ImmutableArray<ParameterSyntax> parameters, BindContext ctx, bool isOutput, ImmutableArray<ParameterSymbol> alsoTaken = default)
     {
-        var result = ImmutableArray.CreateBuilder<ParameterSymbol>();
-        var taken = new HashSet<string>(alsoTaken ?? [], System.StringComparer.Ordinal);
+        var result = ImmutableArray.CreateBuilder<ParameterSymbol>(parameters.Length);
+        // A list: signatures have a handful of parameters.
+        var taken = new List<string>();
+        foreach (var p in alsoTaken.IsDefault ? [] : alsoTaken)
+        {
+            taken.Add(p.Name);
+        }
+
         foreach (var p in parameters)
         {
             var type = BindType(p.Type, ctx.Module);
@@ -73,14 +79,15 @@ internal sealed partial class Binder
             var symbol = new ParameterSymbol(p.Name.Text, p, type, defaultValue);
             model.Record(p, symbol);
             model.Record(p.Name, symbol);
-            if (!taken.Add(p.Name.Text))
+            if (taken.Contains(p.Name.Text))
             {
-                var first = result.FirstOrDefault(r => r.Name == p.Name.Text);
+                var first = FindByName(result.ToImmutable(), p.Name.Text);
                 Related(out var related, first, "first declared here");
                 diagnostics.Report(DiagnosticCatalog.DuplicateDeclaration, p.Name.Span, null, related, p.Name.Text, isOutput ? "signature" : "parameter list");
                 continue;
             }
 
+            taken.Add(p.Name.Text);
             result.Add(symbol);
         }
 
@@ -146,9 +153,12 @@ internal sealed partial class Binder
             }
         }
 
-        foreach (var local in locals.Where(l => !l.IsUsed && !l.Name.StartsWith("_", System.StringComparison.Ordinal)))
+        foreach (var local in locals)
         {
-            diagnostics.Report(DiagnosticCatalog.UnusedLet, local.Span, local.Name);
+            if (!local.IsUsed && !local.Name.StartsWith("_", System.StringComparison.Ordinal))
+            {
+                diagnostics.Report(DiagnosticCatalog.UnusedLet, local.Span, local.Name);
+            }
         }
 
         return new BoundBlock(statements.ToImmutable(), block.Span);

@@ -19,11 +19,11 @@ internal sealed partial class Binder
     private readonly SemanticModel model;
     private readonly DiagnosticBag diagnostics;
     private readonly Dictionary<ModuleSymbol, Scope> moduleScopes = [];
-    private readonly Dictionary<TypeDeclarationSyntax, TypeSymbol> typeDeclarations = [];
     private readonly List<TypeSymbol> resolvingTypes = [];
     private readonly HashSet<TypeSymbol> resolvedTypes = [];
 
-    // The module declaring each symbol, so resolving one does not search every module's declarations.
+    // The module declaring each type and target (the other symbols know theirs), so resolving one
+    // does not search every module's declarations.
     private readonly Dictionary<Symbol, ModuleSymbol> declaringModules = [];
     private readonly Dictionary<string, EnumType> enumsByName = new(System.StringComparer.Ordinal);
 
@@ -86,11 +86,15 @@ internal sealed partial class Binder
     {
         var scope = new Scope(null);
         moduleScopes[module] = scope;
+        scope.EnsureCapacity(module.Syntax.Declarations.Length);
+#if NET
+        module.Members.EnsureCapacity(module.Syntax.Declarations.Length);
+#endif
         foreach (var decl in module.Syntax.Declarations)
         {
             Symbol? symbol = decl switch
             {
-                TypeDeclarationSyntax t => typeDeclarations[t] = new TypeSymbol(t.Name.Text, t, ErrorType.Instance),
+                TypeDeclarationSyntax t => new TypeSymbol(t.Name.Text, t, ErrorType.Instance),
                 EnumDeclarationSyntax e => new TypeSymbol(e.Name.Text, e, ErrorType.Instance),
                 ArtifactDeclarationSyntax a => new TypeSymbol(a.Name.Text, a, new ArtifactType(a.Name.Text)),
                 ParamDeclarationSyntax p => new ParamSymbol(p.Name.Text, p, module),
@@ -127,7 +131,7 @@ internal sealed partial class Binder
             }
 
             module.Declarations.Add(symbol);
-            if (!declaringModules.ContainsKey(symbol))
+            if (symbol is TypeSymbol or TargetSymbol && !declaringModules.ContainsKey(symbol))
             {
                 declaringModules[symbol] = module;
             }
@@ -213,7 +217,34 @@ internal sealed partial class Binder
     }
 
     private static bool IsBuiltinTypeName(string name) =>
-        PrimitiveType.Named.Any(p => p.Name == name) || ArtifactType.BuiltIn.Contains(name) || name is "list" or "map";
+        PrimitiveType.Find(name) is not null || ArtifactType.BuiltIn.Contains(name) || name is "list" or "map";
+
+    // Loops rather than LINQ with a closure: these run for every call, argument and member access.
+    private static ParameterSymbol? FindByName(ImmutableArray<ParameterSymbol> parameters, string name)
+    {
+        foreach (var p in parameters)
+        {
+            if (p.Name == name)
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool ContainsField(List<FieldSymbol> fields, string name)
+    {
+        foreach (var f in fields)
+        {
+            if (f.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static void Related(out ImmutableArray<RelatedLocation> related, Symbol? symbol, string message) =>
         related = symbol?.NameSpan is { } span ? [new RelatedLocation(span, message)] : [];
@@ -283,7 +314,7 @@ internal sealed partial class Binder
                         continue;
                     }
 
-                    if (fields.Any(x => x.Name == f.Name.Text))
+                    if (ContainsField(fields, f.Name.Text))
                     {
                         diagnostics.Report(DiagnosticCatalog.DuplicateDeclaration, f.Name.Span, f.Name.Text, "record");
                         continue;
@@ -308,10 +339,10 @@ internal sealed partial class Binder
         }
 
         var name = n.QualifiedName;
-        var args = n.Arguments.Select(a => BindType(a, module)).ToList();
+        var args = n.Arguments.IsEmpty ? [] : n.Arguments.Select(a => BindType(a, module)).ToImmutableArray();
         if (name is "list" or "map")
         {
-            if (args.Count != 1)
+            if (args.Length != 1)
             {
                 diagnostics.Report(DiagnosticCatalog.WrongTypeArguments, n.Span, name, 1);
                 return ErrorType.Instance;
@@ -320,13 +351,13 @@ internal sealed partial class Binder
             return name == "list" ? new ListType(args[0]) : new MapType(args[0]);
         }
 
-        if (args.Count > 0)
+        if (args.Length > 0)
         {
             diagnostics.Report(DiagnosticCatalog.WrongTypeArguments, n.Span, name, 0);
             return ErrorType.Instance;
         }
 
-        if (PrimitiveType.Named.FirstOrDefault(p => p.Name == name) is { } primitive)
+        if (PrimitiveType.Find(name) is { } primitive)
         {
             return primitive;
         }

@@ -46,6 +46,20 @@ public sealed record PrimitiveType : MlpType
     public override string Display => Name;
 
     public static readonly ImmutableArray<PrimitiveType> Named = [Int, Float, Bool, String, Duration, Size, Path];
+
+    /// <summary>The named primitive type called <paramref name="name"/>, if any (a loop: every type reference asks).</summary>
+    public static PrimitiveType? Find(string name)
+    {
+        foreach (var p in Named)
+        {
+            if (p.Name == name)
+            {
+                return p;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>A file or folder produced or consumed by steps: Dataset, Model, File, Dir or user-declared.</summary>

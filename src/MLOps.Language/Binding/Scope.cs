@@ -23,6 +23,14 @@ public sealed class Scope(Scope? parent)
 
     public void Set(string name, Symbol symbol) => symbols[name] = symbol;
 
+    /// <summary>Room for <paramref name="count"/> names, so a module scope of many declarations is not grown (and copied) a dozen times.</summary>
+    internal void EnsureCapacity(int count)
+    {
+#if NET
+        symbols.EnsureCapacity(count);
+#endif
+    }
+
     public Symbol? Lookup(string name)
     {
         for (var s = this; s is not null; s = s.Parent)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using MLOps.Language.Collections;
 using MLOps.Language.Syntax;
 
 namespace MLOps.Language.Binding;
@@ -10,8 +11,13 @@ namespace MLOps.Language.Binding;
 /// </summary>
 public sealed class SemanticModel
 {
-    private readonly Dictionary<SyntaxNode, Symbol> symbols = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<SyntaxNode, MlpType> types = new(ReferenceEqualityComparer.Instance);
+    // Binding records something for most nodes, but a node is looked up rarely (editors, error
+    // messages): records are appended, and the lookup tables are built on the first question.
+    // Hashing a million keys into growing tables, which all survive, was a third of checking.
+    private readonly ChunkedList<KeyValuePair<SyntaxNode, Symbol>> symbolLog = new();
+    private readonly ChunkedList<KeyValuePair<SyntaxNode, MlpType>> typeLog = new();
+    private Dictionary<SyntaxNode, Symbol>? symbols;
+    private Dictionary<SyntaxNode, MlpType>? types;
 
     public List<StepSymbol> Steps { get; } = [];
 
@@ -30,16 +36,46 @@ public sealed class SemanticModel
 
     public Dictionary<string, AliasSymbol> Aliases { get; } = new(System.StringComparer.Ordinal);
 
-    public Symbol? GetSymbol(SyntaxNode node) => symbols.TryGetValue(node, out var s) ? s : null;
+    public Symbol? GetSymbol(SyntaxNode node) => Index(ref symbols, symbolLog).TryGetValue(node, out var s) ? s : null;
 
-    public MlpType? GetType(SyntaxNode node) => types.TryGetValue(node, out var t) ? t : null;
+    public MlpType? GetType(SyntaxNode node) => Index(ref types, typeLog).TryGetValue(node, out var t) ? t : null;
 
     /// <summary>Every reference to <paramref name="symbol"/> (for editors: find references, rename).</summary>
-    public IEnumerable<SyntaxNode> References(Symbol symbol) => symbols.Where(kv => ReferenceEquals(kv.Value, symbol)).Select(kv => kv.Key);
+    public IEnumerable<SyntaxNode> References(Symbol symbol) =>
+        Index(ref symbols, symbolLog).Where(kv => ReferenceEquals(kv.Value, symbol)).Select(kv => kv.Key);
 
-    internal void Record(SyntaxNode node, Symbol symbol) => symbols[node] = symbol;
+    internal void Record(SyntaxNode node, Symbol symbol) => Record(symbols, symbolLog, node, symbol);
 
-    internal void Record(SyntaxNode node, MlpType type) => types[node] = type;
+    internal void Record(SyntaxNode node, MlpType type) => Record(types, typeLog, node, type);
+
+    private static void Record<T>(Dictionary<SyntaxNode, T>? index, ChunkedList<KeyValuePair<SyntaxNode, T>> log, SyntaxNode node, T value)
+    {
+        log.Add(new(node, value));
+
+        // Asked before binding finished (an error message wants a symbol): keep the index current.
+        if (index is not null)
+        {
+            index[node] = value;
+        }
+    }
+
+    /// <summary>The lookup table, built from the records in order (the last record of a node wins).</summary>
+    private static Dictionary<SyntaxNode, T> Index<T>(ref Dictionary<SyntaxNode, T>? index, ChunkedList<KeyValuePair<SyntaxNode, T>> log)
+    {
+        if (index is { } built)
+        {
+            return built;
+        }
+
+        var table = new Dictionary<SyntaxNode, T>(log.Count, ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < log.Count; i++)
+        {
+            var record = log[i];
+            table[record.Key] = record.Value;
+        }
+
+        return System.Threading.Interlocked.CompareExchange(ref index, table, null) ?? table;
+    }
 
     private sealed class ReferenceEqualityComparer : IEqualityComparer<SyntaxNode>
     {

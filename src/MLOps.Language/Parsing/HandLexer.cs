@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Threading;
 using Antlr4.Runtime;
 using MLOps.Language.Parsing.Generated;
 
@@ -41,9 +43,16 @@ internal sealed class LexedText(List<Lexeme> tokens, List<Lexeme> comments, bool
 /// </summary>
 internal static class HandLexer
 {
+    // The token list of a large file is on the large-object heap, and allocating one per parse
+    // triggers a full collection while the previous tree may still be alive: the last one is
+    // reused. Weakly held, so an idle host does not keep it.
+    private static WeakReference<List<Lexeme>>? spare;
+
     public static LexedText Lex(string text, int start, int end)
     {
-        var tokens = new List<Lexeme>(System.Math.Max(16, (end - start) / 5));
+        // About one token per four characters in ordinary code; a low guess would double a large list.
+        var expected = System.Math.Max(16, (end - start) / 4);
+        var tokens = TakeSpare(expected) ?? new List<Lexeme>(expected);
         var comments = new List<Lexeme>();
         var hasErrors = false;
         var scanner = new Scanner(text, start, end);
@@ -68,6 +77,34 @@ internal static class HandLexer
                 return new LexedText(tokens, comments, hasErrors);
             }
         }
+    }
+
+    /// <summary>Hands <paramref name="lexed"/>'s token list back for the next file; <paramref name="lexed"/> must not be used after.</summary>
+    public static void Release(LexedText lexed)
+    {
+        if (lexed.Tokens.Capacity >= LargeList)
+        {
+            lexed.Tokens.Clear();
+            Interlocked.Exchange(ref spare, new WeakReference<List<Lexeme>>(lexed.Tokens));
+        }
+    }
+
+    // Lists smaller than this are cheap to allocate (not on the large-object heap).
+    private const int LargeList = 4096;
+
+    private static List<Lexeme>? TakeSpare(int expected)
+    {
+        if (expected < LargeList || Interlocked.Exchange(ref spare, null) is not { } weak || !weak.TryGetTarget(out var list))
+        {
+            return null;
+        }
+
+        if (list.Capacity < expected)
+        {
+            list.Capacity = expected;
+        }
+
+        return list;
     }
 
     /// <summary>Every token, whitespace included, as the generated lexer emits them (for the differential test).</summary>

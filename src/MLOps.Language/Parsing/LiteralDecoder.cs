@@ -131,6 +131,8 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
         }
     }
 
+    private StringBuilder? spareBuilder;
+
     /// <summary>Decodes escapes and parses <c>${...}</c> interpolations with spans in the original file.</summary>
     public StringLiteralSyntax String(string raw, int start, SourceSpan span)
     {
@@ -144,7 +146,10 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
         }
 
         var parts = ImmutableArray.CreateBuilder<StringPartSyntax>();
-        var text = new StringBuilder();
+
+        // One builder for all the strings of a file; a string inside an interpolation gets its own.
+        var text = spareBuilder ?? new StringBuilder();
+        spareBuilder = null;
         var textStart = start + 1;
         var i = 1;
         var end = raw.Length - 1;
@@ -222,11 +227,19 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
                 textStart = start + i;
             }
 
-            text.Append(c);
-            i++;
+            // Up to the next character that may start an escape or an interpolation, in one go.
+            var run = i + 1;
+            while (run < end && raw[run] != '\\' && raw[run] != '$')
+            {
+                run++;
+            }
+
+            text.Append(raw, i, run - i);
+            i = run;
         }
 
         FlushText(start + end);
+        spareBuilder = text;
         return new StringLiteralSyntax(parts.ToImmutable(), raw, span);
     }
 }

@@ -30,8 +30,20 @@ public static class SyntaxParser
     /// </summary>
     internal static ParseResult Parse(SourceFile file, bool useHandParser)
     {
-        var diagnostics = new DiagnosticBag();
         var lexed = HandLexer.Lex(file.Text, 0, file.Text.Length);
+        try
+        {
+            return Parse(file, lexed, useHandParser);
+        }
+        finally
+        {
+            HandLexer.Release(lexed);
+        }
+    }
+
+    private static ParseResult Parse(SourceFile file, LexedText lexed, bool useHandParser)
+    {
+        var diagnostics = new DiagnosticBag();
         var comments = CollectComments(file, lexed.Comments);
         List<IToken> tokens;
         if (lexed.HasErrors)

@@ -10,7 +10,7 @@ public abstract record TypeSyntax(SourceSpan Span) : SyntaxNode(Span);
 /// <summary><c>int</c>, <c>Dataset</c>, <c>py.Metrics</c>, <c>list&lt;T&gt;</c>, <c>map&lt;T&gt;</c>.</summary>
 public sealed record NamedTypeSyntax(ImmutableArray<NameSyntax> Name, ImmutableArray<TypeSyntax> Arguments, SourceSpan Span) : TypeSyntax(Span)
 {
-    public string QualifiedName => string.Join(".", Name.Select(n => n.Text));
+    public string QualifiedName => Name.Length == 1 ? Name[0].Text : string.Join(".", Name.Select(n => n.Text));
 
     public override bool IsMissing => Name.Any(n => n.IsMissing);
 

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 
 namespace MLOps.Language.Text;
 
@@ -56,18 +55,24 @@ public sealed class SourceFile
 
     public override string ToString() => Path;
 
+    // Counted first, then filled: a growing list of a large file's line starts would leave
+    // several arrays on the large-object heap, whose allocations trigger full collections.
     private static int[] ComputeLineStarts(string text)
     {
-        var starts = new List<int> { 0 };
-        for (var i = 0; i < text.Length; i++)
+        var count = 1;
+        for (var i = text.IndexOf('\n'); i >= 0; i = text.IndexOf('\n', i + 1))
         {
-            if (text[i] == '\n')
-            {
-                starts.Add(i + 1);
-            }
+            count++;
         }
 
-        return starts.ToArray();
+        var starts = new int[count];
+        var line = 1;
+        for (var i = text.IndexOf('\n'); i >= 0; i = text.IndexOf('\n', i + 1))
+        {
+            starts[line++] = i + 1;
+        }
+
+        return starts;
     }
 }
 
