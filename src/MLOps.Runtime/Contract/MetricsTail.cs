@@ -15,11 +15,6 @@ public sealed class MetricsTail(string path, string runId, Action<MetricPoint> o
 {
     private const int ChunkSize = 1 << 20;
 
-    private static readonly byte[] NameKey = "name"u8.ToArray();
-    private static readonly byte[] ValueKey = "value"u8.ToArray();
-    private static readonly byte[] StepKey = "step"u8.ToArray();
-    private static readonly byte[] TimeKey = "time"u8.ToArray();
-
     private long offset;
     private byte[] carry = [];
     private int lineNumber;
@@ -111,11 +106,11 @@ public sealed class MetricsTail(string path, string runId, Action<MetricPoint> o
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var key = reader.ValueSpan;
-                var isName = key.SequenceEqual(NameKey);
-                var isValue = !isName && key.SequenceEqual(ValueKey);
-                var isStep = !isName && !isValue && key.SequenceEqual(StepKey);
-                var isTime = !isName && !isValue && !isStep && key.SequenceEqual(TimeKey);
+                // ValueTextEquals compares the unescaped name ("na\u006de" is "name").
+                var isName = reader.ValueTextEquals("name"u8);
+                var isValue = reader.ValueTextEquals("value"u8);
+                var isStep = reader.ValueTextEquals("step"u8);
+                var isTime = reader.ValueTextEquals("time"u8);
                 reader.Read();
                 if (isName && reader.TokenType == JsonTokenType.String)
                 {

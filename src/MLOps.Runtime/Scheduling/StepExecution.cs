@@ -5,6 +5,7 @@ using MLOps.Runtime.Contract;
 using MLOps.Runtime.Execution;
 using MLOps.Runtime.Values;
 using MLOps.Tracking;
+using MLOps.Tracking.Artifacts;
 using MLOps.Tracking.Runs;
 
 namespace MLOps.Runtime.Scheduling;
@@ -282,16 +283,7 @@ internal sealed class StepExecution(
             }
 
             var stored = await run.Stores.Artifacts.PutAsync(path, CancellationToken.None).ConfigureAwait(false);
-            writes.Add(run.Stores.Runs.LogArtifactAsync(new RunArtifact
-            {
-                RunId = stepRunId,
-                Name = output.Name,
-                Direction = ArtifactDirection.Output,
-                Uri = stored.Uri,
-                Digest = stored.Digest,
-                Size = stored.Size,
-                IsDirectory = stored.IsDirectory,
-            }, CancellationToken.None));
+            LogOutput(output.Name, stored);
             outputs[output.Name] = ReadOutput(output, path, stored.Digest);
         }
 
@@ -522,14 +514,15 @@ internal sealed class StepExecution(
         foreach (var (name, value) in inputValues)
         {
             var variable = StepContract.InputPrefix + StepContract.VariableSuffix(name);
-            var text = value is ListValue or MapValue ? RuntimeValues.ToJson(value) : value.ToCommandText();
+            var structured = value is ListValue or MapValue;
+            var text = structured ? RuntimeValues.ToJson(value) : value.ToCommandText();
             if (text.Length <= StepContract.InlineInputLimit)
             {
                 env[variable] = text;
                 continue;
             }
 
-            var file = Path.Combine(attemptDir, "inputs", StepContract.VariableSuffix(name) + (value is ListValue or MapValue ? ".json" : ".txt"));
+            var file = Path.Combine(attemptDir, "inputs", StepContract.VariableSuffix(name) + (structured ? ".json" : ".txt"));
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllText(file, text);
             env[variable + StepContract.InputFileSuffix] = file;
@@ -583,6 +576,19 @@ internal sealed class StepExecution(
             StartedAt = DateTimeOffset.UtcNow,
         }, CancellationToken.None));
 
+    /// <summary>Records a stored file or folder as an output of this step run.</summary>
+    private void LogOutput(string name, StoredArtifact stored) =>
+        writes.Add(run.Stores.Runs.LogArtifactAsync(new RunArtifact
+        {
+            RunId = stepRunId,
+            Name = name,
+            Direction = ArtifactDirection.Output,
+            Uri = stored.Uri,
+            Digest = stored.Digest,
+            Size = stored.Size,
+            IsDirectory = stored.IsDirectory,
+        }, CancellationToken.None));
+
     private void EndAttempt(StepAttemptEnd end) => writes.Add(run.Stores.Runs.EndAttemptAsync(stepRunId, attempt, end, CancellationToken.None));
 
     /// <summary>stdout and stderr of the attempt become artifacts of the step run (empty ones are left out).</summary>
@@ -592,16 +598,7 @@ internal sealed class StepExecution(
         {
             if (File.Exists(path) && new FileInfo(path).Length > 0)
             {
-                var stored = await run.Stores.Artifacts.PutFileAsync(path, CancellationToken.None).ConfigureAwait(false);
-                writes.Add(run.Stores.Runs.LogArtifactAsync(new RunArtifact
-                {
-                    RunId = stepRunId,
-                    Name = $"logs/attempt-{resolved.Attempt}/{name}",
-                    Direction = ArtifactDirection.Output,
-                    Uri = stored.Uri,
-                    Digest = stored.Digest,
-                    Size = stored.Size,
-                }, CancellationToken.None));
+                LogOutput($"logs/attempt-{resolved.Attempt}/{name}", await run.Stores.Artifacts.PutFileAsync(path, CancellationToken.None).ConfigureAwait(false));
             }
         }
     }

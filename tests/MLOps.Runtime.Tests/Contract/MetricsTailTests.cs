@@ -58,6 +58,15 @@ public sealed class MetricsTailTests : IDisposable
     }
 
     [Fact]
+    public void Field_names_are_compared_unescaped()
+    {
+        Append("{\"na\\u006de\": \"acc\", \"val\\u0075e\": 0.75}\n");
+        Tail().Poll();
+        Assert.Equal([("acc", 0.75)], points.Select(p => (p.Name, p.Value)));
+        Assert.Empty(warnings);
+    }
+
+    [Fact]
     public void A_file_larger_than_one_read_is_read_whole_with_lines_split_across_reads()
     {
         var text = new StringBuilder();
