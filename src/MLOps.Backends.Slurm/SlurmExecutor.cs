@@ -39,6 +39,9 @@ public sealed class SlurmExecutor : IBatchExecutor
 
     public string Kind => "slurm";
 
+    /// <summary>A job is found by its name, which says run, node and attempt (see <see cref="JobName"/>).</summary>
+    public bool FindsSubmissions => true;
+
     public SlurmTargetOptions Options { get; }
 
     /// <summary>The API version chosen by asking the server (v0.0.38, else v0.0.37, else v0.0.36).</summary>

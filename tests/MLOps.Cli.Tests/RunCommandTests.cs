@@ -151,6 +151,36 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_step_submitted_just_before_kill_9_but_never_recorded_is_adopted_not_run_again()
+    {
+        // Steps submit without waiting for the store: a mlpc killed then leaves a running step
+        // that the store knows nothing of. Deleting the attempt rows recreates that state.
+        Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 2; seq", StringComparison.Ordinal));
+        using var process = MlpcProcess.Start(dir, "run", "p.mlp");
+        var pidFile = Path.Combine(dir, "make.pid");
+        for (var i = 0; i < 600 && !File.Exists(pidFile); i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.True(File.Exists(pidFile), "the step never started");
+        process.Kill(entireProcessTree: false);
+        process.WaitForExit();
+        using (var db = new SqliteConnection($"Data Source={Path.Combine(dir, ".mlp", "tracking.db")};Pooling=False"))
+        {
+            db.Open();
+            using var forget = db.CreateCommand();
+            forget.CommandText = "delete from step_attempts";
+            forget.ExecuteNonQuery();
+        }
+
+        var (code, stdout, stderr) = MlpcProcess.Run(dir, "run", "p.mlp");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(1, Runs("make"));
+        Assert.Contains("following attempt 1", stdout + stderr);
+    }
+
+    [Fact]
     public void Ctrl_C_cancels_the_run_ends_its_steps_and_the_run_can_be_resumed()
     {
         Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 30; seq", StringComparison.Ordinal));

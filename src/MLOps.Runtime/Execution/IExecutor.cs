@@ -44,6 +44,13 @@ public interface IExecutor : IAsyncDisposable
     /// </summary>
     Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken) =>
         Task.FromResult<ExecutionHandle?>(null);
+
+    /// <summary>
+    /// True when <see cref="FindSubmissionAsync"/> finds every submission this executor accepted
+    /// (from the node alone). Then the runtime submits without first waiting for the store to
+    /// record the attempt; otherwise it waits, so that the record is what finds it.
+    /// </summary>
+    bool FindsSubmissions => false;
 }
 
 public enum LogStream

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -9,9 +8,10 @@ namespace MLOps.Runtime.Execution;
 
 /// <summary>
 /// Runs nodes as local processes: <c>/bin/sh -c COMMAND</c> in a new session (so the node and every
-/// process it starts form one group that cancel and timeouts end together), stdout and stderr to
-/// the node's log files. Handles carry the pid and the process start time, so a restarted mlpc
-/// tells its own orphans from an unrelated process that reused the pid.
+/// process it starts form one group that cancel and timeouts end together; see
+/// <see cref="SessionProcess"/>), stdout and stderr to the node's log files. Handles carry the pid
+/// and the process start time, so a restarted mlpc tells its own orphans from an unrelated process
+/// that reused the pid.
 /// </summary>
 public sealed partial class LocalExecutor : IExecutor
 {
@@ -19,8 +19,12 @@ public sealed partial class LocalExecutor : IExecutor
     private const int SigKill = 9;
 
     private readonly ConcurrentDictionary<string, Running> running = new();
+    private readonly ExitWaiters exits = new();
 
     public string Kind => "local";
+
+    /// <summary>A submission leaves its pid in its attempt folder at once.</summary>
+    public bool FindsSubmissions => true;
 
     /// <summary>How long a process group gets between SIGTERM and SIGKILL.</summary>
     public TimeSpan KillGrace { get; init; } = TimeSpan.FromSeconds(2);
@@ -32,45 +36,31 @@ public sealed partial class LocalExecutor : IExecutor
         Directory.CreateDirectory(attemptDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(node.StderrPath))!);
         File.Delete(Path.Combine(attemptDir, ExitCodeFile));
-        var psi = new ProcessStartInfo("setsid")
-        {
-            WorkingDirectory = node.WorkDir,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("/bin/sh");
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(Wrapper);
-        psi.ArgumentList.Add(node.Command);
-        psi.ArgumentList.Add(Path.GetFullPath(node.StdoutPath));
-        psi.ArgumentList.Add(Path.GetFullPath(node.StderrPath));
-        psi.ArgumentList.Add(Path.Combine(attemptDir, ExitCodeFile));
-        foreach (var (key, value) in node.Env)
-        {
-            psi.Environment[key] = value;
-        }
-
-        psi.Environment[SubmissionMarker] = Path.GetFullPath(node.StdoutPath);
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start /bin/sh for " + node.NodeInstanceId);
-        // Written at once and atomically (a reader sees the whole pid or no file): the window in
-        // which a killed mlpc leaves a running step that nothing records is the time of one write.
-        var pidTemp = Path.Combine(attemptDir, PidFile + ".tmp");
-        File.WriteAllText(pidTemp, process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
-        File.Move(pidTemp, Path.Combine(attemptDir, PidFile), overwrite: true);
-        var id = process.Id.ToString(CultureInfo.InvariantCulture) + ":" + (StartTime(process.Id) ?? "0");
+        var stdout = Path.GetFullPath(node.StdoutPath);
+        var environment = SessionProcess.Environment(node.Env.Append(new(SubmissionMarker, stdout)));
+        var pid = SessionProcess.Start(Shell, [Shell, "-c", Wrapper, node.Command, stdout, Path.GetFullPath(node.StderrPath), Path.Combine(attemptDir, ExitCodeFile), Path.GetFullPath(node.WorkDir)], environment);
+        var text = pid.ToString(CultureInfo.InvariantCulture);
+        // One small write: a reader sees the whole pid or nothing it can parse. Until it is on disk
+        // a killed mlpc leaves a step that nothing records: the window is the time of this write.
+        File.WriteAllText(Path.Combine(attemptDir, PidFile), text + "\n");
+        var id = text + ":" + (StartTime(pid) ?? "0");
+        running[id] = new Running(exits.WhenExited(pid));
         var handle = new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
-        running[id] = new Running(process, process.WaitForExitAsync(CancellationToken.None));
         return Task.FromResult(handle);
     }
 
+    private const string Shell = "/bin/sh";
+
     /// <summary>
-    /// The shell that runs a command: it sends output straight to the log files (so the step
-    /// outlives a killed mlpc instead of dying on a broken pipe) and leaves the exit code in a
-    /// file (so a restarted mlpc learns how an orphan ended). <c>eval</c> runs the command in
-    /// this shell: no second process per step.
+    /// The shell that runs a command (arguments: stdout log, stderr log, exit-code file, working
+    /// folder): it sends output straight to the log files (so the step outlives a killed mlpc
+    /// instead of dying on a broken pipe) and leaves the exit code in a file (so a restarted mlpc
+    /// learns how an orphan ended). <c>eval</c> runs the command in this shell: no second process
+    /// per step.
     /// </summary>
     private const string Wrapper =
-        "__mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; set --; " +
-        "trap 'printf \"%s\" $? > \"$__mlp_exit\"' EXIT; eval \"$0\"";
+        "__mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; " +
+        "trap 'printf \"%s\" $? > \"$__mlp_exit\"' EXIT; cd -- \"$4\" || exit; set --; eval \"$0\"";
 
     private const string ExitCodeFile = "exit_code";
     private const string PidFile = "pid";
@@ -92,7 +82,7 @@ public sealed partial class LocalExecutor : IExecutor
 
     public Task WaitForChangeAsync(IReadOnlyList<ExecutionHandle> handles, TimeSpan pollInterval, CancellationToken cancellationToken)
     {
-        var exits = new List<Task>(handles.Count + 1);
+        var ended = new List<Task>(handles.Count + 1);
         foreach (var handle in handles)
         {
             if (running.TryGetValue(handle.Id, out var run))
@@ -102,12 +92,12 @@ public sealed partial class LocalExecutor : IExecutor
                     return Task.CompletedTask;
                 }
 
-                exits.Add(run.Exited);
+                ended.Add(run.Exited);
             }
         }
 
-        exits.Add(Task.Delay(pollInterval, cancellationToken));
-        return Task.WhenAny(exits);
+        ended.Add(Task.Delay(pollInterval, cancellationToken));
+        return Task.WhenAny(ended);
     }
 
     public Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken)
@@ -152,20 +142,27 @@ public sealed partial class LocalExecutor : IExecutor
                 return Task.FromResult(new ExecutionStatus(ExecutionState.Running, null, "started by an earlier mlpc; still running"));
             }
 
-            var exitPath = Path.Combine(AttemptDirectory(handle.StdoutPath), ExitCodeFile);
-            return Task.FromResult(File.Exists(exitPath) && int.TryParse(File.ReadAllText(exitPath).Trim(), CultureInfo.InvariantCulture, out var recorded)
+            return Task.FromResult(RecordedExit(handle) is { } recorded
                 ? FromExitCode(recorded)
                 : new ExecutionStatus(ExecutionState.Lost, null, "the process is gone and left no exit code (it was started by an earlier mlpc and was killed)"));
         }
 
-        if (!run.Process.HasExited)
+        if (!run.Exited.IsCompleted)
         {
             return Task.FromResult(new ExecutionStatus(ExecutionState.Running));
         }
 
-        return Task.FromResult(run.Cancelled
-            ? new ExecutionStatus(ExecutionState.Cancelled, null, "cancelled")
-            : FromExitCode(run.Process.ExitCode));
+        // Without a status from waitpid (something else reaped the child) the wrapper's file tells.
+        return Task.FromResult(run.Cancelled ? new ExecutionStatus(ExecutionState.Cancelled, null, "cancelled")
+            : (run.Exited.Result ?? RecordedExit(handle)) is { } code ? FromExitCode(code)
+            : new ExecutionStatus(ExecutionState.Lost, null, "the process ended and left no exit code"));
+    }
+
+    /// <summary>The exit code the wrapper shell left in the attempt folder, if any.</summary>
+    private static int? RecordedExit(ExecutionHandle handle)
+    {
+        var exitPath = Path.Combine(AttemptDirectory(handle.StdoutPath), ExitCodeFile);
+        return File.Exists(exitPath) && int.TryParse(File.ReadAllText(exitPath).Trim(), CultureInfo.InvariantCulture, out var recorded) ? recorded : null;
     }
 
     private static ExecutionStatus FromExitCode(int code) => code == 0
@@ -180,7 +177,7 @@ public sealed partial class LocalExecutor : IExecutor
         if (running.TryGetValue(handle.Id, out var run))
         {
             run.Cancelled = true;
-            if (run.Process.HasExited)
+            if (run.Exited.IsCompleted)
             {
                 KillGroup(pid, SigKill); // children may outlive the shell
                 return;
@@ -201,7 +198,7 @@ public sealed partial class LocalExecutor : IExecutor
         KillGroup(pid, SigKill);
         if (run is not null)
         {
-            await run.Process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            await run.Exited.ConfigureAwait(false);
         }
     }
 
@@ -210,7 +207,7 @@ public sealed partial class LocalExecutor : IExecutor
         var path = stream == LogStream.Stdout ? handle.StdoutPath : handle.StderrPath;
         while (true)
         {
-            var ended = running.TryGetValue(handle.Id, out var run) ? run.Process.HasExited : !IsOurs(handle.Id);
+            var ended = running.TryGetValue(handle.Id, out var run) ? run.Exited.IsCompleted : !IsOurs(handle.Id);
 
             if (File.Exists(path))
             {
@@ -238,15 +235,14 @@ public sealed partial class LocalExecutor : IExecutor
     {
         foreach (var (id, run) in running)
         {
-            if (!run.Process.HasExited)
+            if (!run.Exited.IsCompleted)
             {
                 await CancelAsync(new ExecutionHandle(Kind, id, "", "", ""), CancellationToken.None).ConfigureAwait(false);
             }
-
-            run.Process.Dispose();
         }
 
         running.Clear();
+        exits.Dispose();
     }
 
     private static int Pid(string id) => int.Parse(id.AsSpan(0, id.IndexOf(':')), CultureInfo.InvariantCulture);
@@ -287,11 +283,10 @@ public sealed partial class LocalExecutor : IExecutor
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int sig);
 
-    private sealed class Running(Process process, Task exited)
+    /// <summary>A process this executor started: its exit code once it has ended (null: not known from waitpid).</summary>
+    private sealed class Running(Task<int?> exited)
     {
-        public Process Process { get; } = process;
-
-        public Task Exited { get; } = exited;
+        public Task<int?> Exited { get; } = exited;
 
         public bool Cancelled { get; set; }
     }

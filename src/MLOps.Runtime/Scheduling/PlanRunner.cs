@@ -76,11 +76,16 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
 
         await using var metrics = stores.Runs.CreateMetricWriter();
         var context = new StepRunContext(request, runId, experiment, layout, stores, metrics, observer,
-            StepContract.InstallPythonHelper(Path.GetFullPath(Path.Combine(request.WorkRoot, "..", "lib", "python"))), resumed);
+            StepContract.InstallPythonHelper(Path.GetFullPath(Path.Combine(request.WorkRoot, "..", "lib", "python"))), resumed, new RunWrites());
         var loop = new RunLoop(this, context, cancellationToken);
         await using (loop.ConfigureAwait(false))
         {
             await loop.RunAsync().ConfigureAwait(false);
+        }
+
+        if (await context.Writes.SettleAsync().ConfigureAwait(false) is { } storeFailure)
+        {
+            loop.Errors.Add("the tracking store could not record every step: " + storeFailure);
         }
 
         var outputs = new Dictionary<string, PlanValue>();
@@ -324,7 +329,7 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
             Add(Graph.CreateTopLevel());
             while (true)
             {
-                if (!cancellation.IsCancellationRequested)
+                if (!cancellation.IsCancellationRequested && !context.Writes.HasFailed)
                 {
                     await StartReadyAsync().ConfigureAwait(false);
                 }
@@ -611,6 +616,12 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
 
         private async Task<ItemOutcome> RegisterAsync(RegistrationItem item, IExprScope scope)
         {
+            // A version points at the run that made it, and policies read that run's records: they are stored first.
+            if (await context.Writes.SettleAsync().ConfigureAwait(false) is { } storeFailure)
+            {
+                throw new InvalidOperationException("the tracking store could not record every step: " + storeFailure);
+            }
+
             var registration = item.Registration;
             PlanValue artifact;
             PlanValue metrics = PlanValue.Null;

@@ -23,7 +23,8 @@ internal sealed record StepRunContext(
     IMetricWriter Metrics,
     IRunObserver Observer,
     string PythonHelper,
-    bool Resumed);
+    bool Resumed,
+    RunWrites Writes);
 
 /// <summary>
 /// The life of one step instance: reuse a result it already has (resume) or that the cache has,
@@ -65,8 +66,9 @@ internal sealed class StepExecution(
             outcome = Report(new StepOutcome(StepState.Failed, Empty, e.Message, attempt));
         }
 
-        // The step's end is reported to the run only once the store holds it.
-        await writes.FlushAsync().ConfigureAwait(false);
+        // The run goes on without waiting for the store: its writes land in the order issued, so
+        // nothing a later step writes can be on disk without this step's record.
+        _ = writes.HandTo(run.Writes);
         return outcome;
     }
 
@@ -93,7 +95,7 @@ internal sealed class StepExecution(
 
         var key = CacheKey.Compute(node, inputs);
         var firstAttempt = 1;
-        if (previous is not null)
+        if (run.Resumed)
         {
             var resumed = await ResumeAsync(previous, key, ct).ConfigureAwait(false);
             if (resumed.Outcome is not null)
@@ -124,18 +126,23 @@ internal sealed class StepExecution(
             await other.WaitAsync(ct).ConfigureAwait(false);
         }
 
+        var landing = false;
         try
         {
             var outcome = await TryCacheAsync(key, ct).ConfigureAwait(false) is { } cached
                 ? Report(cached)
                 : await RunAttemptsAsync(firstAttempt, ct).ConfigureAwait(false);
-            // Those waiting for this key look it up in the store as soon as it lands.
-            await writes.FlushAsync().ConfigureAwait(false);
+            // Those waiting for this key look it up in the store once this step's writes are there.
+            _ = writes.HandTo(run.Writes).ContinueWith(static (_, f) => CacheFlights.Land((string)f!), flight, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            landing = true;
             return outcome;
         }
         finally
         {
-            CacheFlights.Land(flight);
+            if (!landing)
+            {
+                CacheFlights.Land(flight);
+            }
         }
     }
 
@@ -147,9 +154,15 @@ internal sealed class StepExecution(
             var resolved = Resolve(attempt);
             Directory.CreateDirectory(OutputDirectory);
             Directory.CreateDirectory(run.Layout.ScratchDirectory(item.InstanceId));
-            // Recorded before submitting: a mlpc killed right after the submit still finds the attempt.
+            // Its existence tells a restarted mlpc to ask the executor for a submission it never recorded.
+            Directory.CreateDirectory(run.Layout.AttemptDirectory(item.InstanceId, attempt));
             RecordHandle(resolved, new ExecutionHandle(executor.Kind, PendingHandle, item.InstanceId, resolved.StdoutPath, resolved.StderrPath));
-            await writes.FlushAsync().ConfigureAwait(false);
+            if (!executor.FindsSubmissions)
+            {
+                // Nothing but this record would let a mlpc killed right after the submit find the attempt.
+                await writes.FlushAsync().ConfigureAwait(false);
+            }
+
             ct.ThrowIfCancellationRequested();
             ExecutionHandle handle;
             try
@@ -426,12 +439,13 @@ internal sealed class StepExecution(
     private readonly record struct Resumption(StepOutcome? Outcome, int NextAttempt);
 
     /// <summary>
-    /// This step was started by an earlier mlpc of the same run: reuse what it finished, follow a
+    /// This step may have been started by an earlier mlpc of the same run (<paramref name="previous"/>
+    /// is its step run, or null when the store never received it): reuse what it finished, follow a
     /// submission that is still running (or learn how it ended), and otherwise go on with the next attempt.
     /// </summary>
-    private async Task<Resumption> ResumeAsync(RunRecord previous, CacheKey key, CancellationToken ct)
+    private async Task<Resumption> ResumeAsync(RunRecord? previous, CacheKey key, CancellationToken ct)
     {
-        if (previous.Status is RunStatus.Succeeded or RunStatus.Cached)
+        if (previous?.Status is RunStatus.Succeeded or RunStatus.Cached)
         {
             var outputs = await MaterializeAsync(stepRunId, ct).ConfigureAwait(false);
             if (outputs is not null)
@@ -440,17 +454,33 @@ internal sealed class StepExecution(
             }
         }
 
-        var attempts = await run.Stores.Runs.GetAttemptsAsync(stepRunId, ct).ConfigureAwait(false);
-        if (attempts.Count == 0)
+        var attempts = previous is null ? [] : await run.Stores.Runs.GetAttemptsAsync(stepRunId, ct).ConfigureAwait(false);
+        var last = attempts.MaxBy(a => a.Attempt);
+        string? lastState;
+        if (last is null || last.EndedAt is not null && last.State != StateWord(ExecutionState.Succeeded))
         {
-            return new Resumption(null, 1);
-        }
+            // Steps do not wait for the store before submitting: the next attempt may have been
+            // submitted by a mlpc that died before its record reached the store.
+            var next = (last?.Attempt ?? 0) + 1;
+            if (!Directory.Exists(run.Layout.AttemptDirectory(item.InstanceId, next)))
+            {
+                return new Resumption(null, next);
+            }
 
-        var last = attempts.MaxBy(a => a.Attempt)!;
-        attempt = last.Attempt;
-        var resolved = Resolve(last.Attempt);
-        if (last.EndedAt is null)
+            var resolvedNext = Resolve(next);
+            if (await executor.FindSubmissionAsync(resolvedNext, ct).ConfigureAwait(false) is not { } unrecorded)
+            {
+                return new Resumption(null, next);
+            }
+
+            attempt = next;
+            RecordHandle(resolvedNext, unrecorded);
+            lastState = await FollowAsync(unrecorded, resolvedNext, null, ct).ConfigureAwait(false);
+        }
+        else if (last.EndedAt is null)
         {
+            attempt = last.Attempt;
+            var resolved = Resolve(last.Attempt);
             var handle = last.HandleId != PendingHandle
                 ? new ExecutionHandle(last.Executor, last.HandleId, item.InstanceId, last.StdoutPath ?? resolved.StdoutPath, last.StderrPath ?? resolved.StderrPath)
                 : await executor.FindSubmissionAsync(resolved, ct).ConfigureAwait(false);
@@ -465,28 +495,39 @@ internal sealed class StepExecution(
                 RecordHandle(resolved, handle);
             }
 
-            var status = (await executor.GetStatusesAsync([handle], ct).ConfigureAwait(false))[0];
-            if (!status.State.IsTerminal())
-            {
-                run.Observer.Info($"{item.InstanceId}: following attempt {last.Attempt}, still running from the interrupted mlpc");
-                startedAt = last.StartedAt;
-                Report(StepState.Running, "adopted from the interrupted run");
-                status = await WaitAsync(handle, resolved, ct).ConfigureAwait(false);
-            }
-
-            EndAttempt(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message));
-            await KeepLogsAsync(resolved).ConfigureAwait(false);
-            last = last with { State = StateWord(status.State), EndedAt = DateTimeOffset.UtcNow, Message = status.Message };
+            lastState = await FollowAsync(handle, resolved, last.StartedAt, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            attempt = last.Attempt;
+            lastState = last.State;
         }
 
         // The attempt ended well but mlpc died before storing its outputs: store them now.
-        if (last.State == StateWord(ExecutionState.Succeeded))
+        if (lastState == StateWord(ExecutionState.Succeeded))
         {
             writes.Add(run.Stores.Runs.SetCacheKeyAsync(stepRunId, key.Key, key.ComponentsJson, CancellationToken.None));
             return new Resumption(await FinishAsync().ConfigureAwait(false), 0);
         }
 
-        return new Resumption(null, last.Attempt + 1);
+        return new Resumption(null, attempt + 1);
+    }
+
+    /// <summary>Follows a submission an earlier mlpc made to its end (it may have ended already); its final state word.</summary>
+    private async Task<string> FollowAsync(ExecutionHandle handle, ResolvedNode resolved, DateTimeOffset? started, CancellationToken ct)
+    {
+        var status = (await executor.GetStatusesAsync([handle], ct).ConfigureAwait(false))[0];
+        if (!status.State.IsTerminal())
+        {
+            run.Observer.Info($"{item.InstanceId}: following attempt {attempt}, still running from the interrupted mlpc");
+            startedAt = started ?? DateTimeOffset.UtcNow;
+            Report(StepState.Running, "adopted from the interrupted run");
+            status = await WaitAsync(handle, resolved, ct).ConfigureAwait(false);
+        }
+
+        EndAttempt(new StepAttemptEnd(StateWord(status.State), status.ExitCode, status.Message));
+        await KeepLogsAsync(resolved).ConfigureAwait(false);
+        return StateWord(status.State);
     }
 
     private ResolvedNode Resolve(int attemptNumber)
