@@ -29,6 +29,25 @@ public sealed class ExecutionMonitor : IAsyncDisposable
     /// <summary>Completes with the final status; <paramref name="onChange"/> hears every non-final state seen.</summary>
     public Task<ExecutionStatus> WatchAsync(ExecutionHandle handle, Action<ExecutionStatus>? onChange = null)
     {
+        if (executor.WhenEnded(handle) is { } ended)
+        {
+            return FollowAsync(handle, ended, onChange);
+        }
+
+        return WatchPolledAsync(handle, onChange);
+    }
+
+    /// <summary>A submission whose end the executor announces: one status request after it, no polling round.</summary>
+    private async Task<ExecutionStatus> FollowAsync(ExecutionHandle handle, Task ended, Action<ExecutionStatus>? onChange)
+    {
+        onChange?.Invoke(new ExecutionStatus(ExecutionState.Running));
+        await ended.ConfigureAwait(false);
+        var status = (await executor.GetStatusesAsync([handle], stop.Token).ConfigureAwait(false))[0];
+        return status.State.IsTerminal() ? status : await WatchPolledAsync(handle, onChange).ConfigureAwait(false);
+    }
+
+    private Task<ExecutionStatus> WatchPolledAsync(ExecutionHandle handle, Action<ExecutionStatus>? onChange)
+    {
         var watch = new Watch(handle, onChange);
         watches[handle.Id] = watch;
         Volatile.Read(ref wake).TrySetResult();

@@ -50,9 +50,10 @@ internal sealed class ExitWaiters : IDisposable
             {
                 next.Exited.TrySetResult(SessionProcess.WaitForExit(next.Pid));
             }
-            catch (IOException e)
+            catch (IOException)
             {
-                next.Exited.TrySetException(e);
+                // No status from waitpid: the exit code the wrapper left is read instead.
+                next.Exited.TrySetResult(null);
             }
 
             Interlocked.Increment(ref idle);

@@ -51,6 +51,13 @@ public interface IExecutor : IAsyncDisposable
     /// record the attempt; otherwise it waits, so that the record is what finds it.
     /// </summary>
     bool FindsSubmissions => false;
+
+    /// <summary>
+    /// A task that completes when the submission has ended, for a backend that learns of it at once
+    /// (local processes); null where only polling tells. The monitor then asks for the final state
+    /// once instead of watching.
+    /// </summary>
+    Task? WhenEnded(ExecutionHandle handle) => null;
 }
 
 public enum LogStream

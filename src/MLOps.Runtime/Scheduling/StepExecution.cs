@@ -156,10 +156,10 @@ internal sealed class StepExecution(
             Directory.CreateDirectory(run.Layout.ScratchDirectory(item.InstanceId));
             // Its existence tells a restarted mlpc to ask the executor for a submission it never recorded.
             Directory.CreateDirectory(run.Layout.AttemptDirectory(item.InstanceId, attempt));
-            RecordHandle(resolved, new ExecutionHandle(executor.Kind, PendingHandle, item.InstanceId, resolved.StdoutPath, resolved.StderrPath));
             if (!executor.FindsSubmissions)
             {
                 // Nothing but this record would let a mlpc killed right after the submit find the attempt.
+                RecordHandle(resolved, new ExecutionHandle(executor.Kind, PendingHandle, item.InstanceId, resolved.StdoutPath, resolved.StderrPath));
                 await writes.FlushAsync().ConfigureAwait(false);
             }
 

@@ -16,6 +16,8 @@ internal sealed class SqliteDatabase : IDisposable
 
     private readonly Channel<IQueuedWrite> _queue = Channel.CreateUnbounded<IQueuedWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly string _connectionString;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> _readers = [];
+    private volatile bool _closed;
     private Task? _writerLoop;
     private SqliteConnection? _writer;
     private int _references = 1;
@@ -74,6 +76,39 @@ internal sealed class SqliteDatabase : IDisposable
         connection.Open();
         Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutSeconds * 1000}; PRAGMA foreign_keys = ON;");
         return connection;
+    }
+
+    /// <summary>Readers kept open for <see cref="Read{T}"/>; more than this many at once are closed after use.</summary>
+    private const int KeptReaders = 8;
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on a reader connection kept open with its compiled statements.
+    /// For the hot lookups (every step asks the cache once): opening a connection and compiling
+    /// the query each time cost more than the query.
+    /// </summary>
+    public T Read<T>(Func<SqliteConnection, T> read)
+    {
+        if (!_readers.TryTake(out var connection))
+        {
+            connection = OpenReader();
+            Sql.CacheStatements(connection);
+        }
+
+        try
+        {
+            return read(connection);
+        }
+        finally
+        {
+            if (_closed || _readers.Count >= KeptReaders)
+            {
+                connection.Dispose();
+            }
+            else
+            {
+                _readers.Add(connection);
+            }
+        }
     }
 
     private SqliteConnection OpenWriter()
@@ -258,6 +293,12 @@ internal sealed class SqliteDatabase : IDisposable
         if (Interlocked.Decrement(ref _references) > 0)
         {
             return;
+        }
+
+        _closed = true;
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
         }
 
         // Everything issued before the close is committed before the connection goes.

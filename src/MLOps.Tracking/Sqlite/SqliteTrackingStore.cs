@@ -242,11 +242,9 @@ public sealed class SqliteTrackingStore : ITrackingStore
         }, cancellationToken);
     }
 
-    public Task<RunRecord?> FindSucceededByCacheKeyAsync(string cacheKey, CancellationToken cancellationToken = default)
-    {
-        using var connection = _database.OpenReader();
-        return Task.FromResult(RunReader.ReadOne(connection, null, "r.cache_key = $key AND r.status = 'succeeded' ORDER BY r.end_time DESC, r.run_key DESC", ("$key", cacheKey))?.Run);
-    }
+    public Task<RunRecord?> FindSucceededByCacheKeyAsync(string cacheKey, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_database.Read(connection =>
+            RunReader.ReadOne(connection, null, "r.cache_key = $key AND r.status = 'succeeded' ORDER BY r.end_time DESC, r.run_key DESC", ("$key", cacheKey))?.Run));
 
     // ---------------------------------------------------------------- attempts
 
