@@ -67,7 +67,25 @@ public sealed record ArtifactType(string Name) : MlpType
 {
     public static readonly ImmutableArray<string> BuiltIn = ["Dataset", "Model", "File", "Dir"];
 
+    // One instance per built-in kind (types compare by value): a type per parameter was garbage
+    // that lived as long as the compilation.
+    private static readonly ImmutableArray<ArtifactType> BuiltInTypes = [.. BuiltIn.Select(n => new ArtifactType(n))];
+
     public override string Display => Name;
+
+    /// <summary>The built-in artifact type of that name, or null.</summary>
+    internal static ArtifactType? FindBuiltIn(string name)
+    {
+        foreach (var t in BuiltInTypes)
+        {
+            if (t.Name == name)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
 }
 
 public sealed record ListType(MlpType Element) : MlpType
