@@ -400,7 +400,7 @@ internal sealed partial class Binder
                 foreach (var field in record.Fields)
                 {
                     var fieldSyntax = syntax.Fields.First(f => f.Name.Text == field.Key);
-                    var output = pipeline.Outputs.FirstOrDefault(o => o.Name == field.Key);
+                    var output = FindByName(pipeline.Outputs, field.Key);
                     if (output is null)
                     {
                         diagnostics.Report(DiagnosticCatalog.UnknownOutput, fieldSyntax.Name.Span, NameSuggester.Suggest(field.Key, pipeline.Outputs.Select(o => o.Name)), [], pipeline.Name, field.Key);

@@ -119,7 +119,19 @@ public sealed record RecordType(string? Name, ImmutableArray<FieldSymbol> Fields
 {
     public override string Display => Name ?? "{ " + string.Join(", ", Fields.Select(f => f.Name + ": " + f.Type.Display)) + " }";
 
-    public FieldSymbol? Find(string name) => Fields.FirstOrDefault(f => f.Name == name);
+    /// <summary>The field of that name, or null. A loop: a lambda would allocate its closure on every member access bound.</summary>
+    public FieldSymbol? Find(string name)
+    {
+        foreach (var f in Fields)
+        {
+            if (f.Name == name)
+            {
+                return f;
+            }
+        }
+
+        return null;
+    }
 
     public bool Equals(RecordType? other) => other is not null && Name == other.Name && Fields.SequenceEqual(other.Fields);
 

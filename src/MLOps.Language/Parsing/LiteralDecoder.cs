@@ -140,6 +140,7 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
     }
 
     private StringBuilder? spareBuilder;
+    private ImmutableArray<StringPartSyntax>.Builder? spareParts;
 
     /// <summary>Decodes escapes and parses <c>${...}</c> interpolations with spans in the original file.</summary>
     public StringLiteralSyntax String(string raw, int start, SourceSpan span)
@@ -153,9 +154,10 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
             return new StringLiteralSyntax(plain, raw, span);
         }
 
-        var parts = ImmutableArray.CreateBuilder<StringPartSyntax>();
-
-        // One builder for all the strings of a file; a string inside an interpolation gets its own.
+        // One builder of each kind for all the strings of a file; a string inside an
+        // interpolation (parsed by a parser of its own) gets its own.
+        var parts = spareParts ?? ImmutableArray.CreateBuilder<StringPartSyntax>();
+        spareParts = null;
         var text = spareBuilder ?? new StringBuilder();
         spareBuilder = null;
         var textStart = start + 1;
@@ -254,7 +256,10 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
 
         FlushText(start + end);
         spareBuilder = text;
-        return new StringLiteralSyntax(parts.ToImmutable(), raw, span);
+        var result = new StringLiteralSyntax(parts.ToImmutable(), raw, span);
+        parts.Clear();
+        spareParts = parts;
+        return result;
     }
 
     // Short texts repeat (flags, file names, separators); long ones rarely do and are not worth hashing.
