@@ -71,12 +71,20 @@ public sealed class Compilation
 
     private static Compilation CreateCore(SourceFile entryFile, IModuleResolver resolver)
     {
-        var diagnostics = new DiagnosticBag();
-        var loader = new ModuleLoader(resolver, diagnostics);
-        var entry = loader.Load(entryFile);
-        var model = new SemanticModel();
-        new Binder(loader.Modules, entry, model, diagnostics).BindAll();
-        return new Compilation(entry, [.. loader.Modules], diagnostics.ToImmutable(), model);
+        var region = NoCollectionRegion.TryEnter(entryFile.Text.Length);
+        try
+        {
+            var diagnostics = new DiagnosticBag();
+            var loader = new ModuleLoader(resolver, diagnostics);
+            var entry = loader.Load(entryFile);
+            var model = new SemanticModel();
+            new Binder(loader.Modules, entry, model, diagnostics).BindAll();
+            return new Compilation(entry, [.. loader.Modules], diagnostics.ToImmutable(), model);
+        }
+        finally
+        {
+            NoCollectionRegion.Exit(region);
+        }
     }
 
     [ThreadStatic]

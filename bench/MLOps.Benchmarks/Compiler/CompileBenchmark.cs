@@ -14,15 +14,29 @@ public sealed class CompileBenchmark : IBenchmark
 
     public string Description => "parse / check / build lines per second on generated 1k, 10k, 100k-line modules";
 
+    /// <summary>
+    /// Arguments (all optional): sizes to run (<c>100000</c>), <c>--check</c> for the parse+check
+    /// row only, <c>--runs N</c> measured runs. Without them: every size and phase.
+    /// </summary>
     public Task RunAsync(string[] args)
     {
-        Console.WriteLine("| lines | phase | median ms | lines/s | median CPU ms | lines/CPU s | allocated MB |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|");
-        foreach (var target in new[] { 1_000, 10_000, 100_000 })
+        var sizes = args.Where(a => a.All(char.IsDigit) && !IsRunsValue(args, a)).Select(int.Parse).ToArray();
+        var checkOnly = args.Contains("--check");
+        var runsIndex = Array.IndexOf(args, "--runs");
+        int? runsOverride = runsIndex >= 0 && runsIndex + 1 < args.Length ? int.Parse(args[runsIndex + 1]) : null;
+        Console.WriteLine("| lines | phase | median ms | lines/s | median CPU ms | lines/CPU s | allocated MB | median GC pause ms | GCs gen0/1/2 per run |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var target in sizes.Length > 0 ? sizes : [1_000, 10_000, 100_000])
         {
             var text = Generate(target, out var lines);
             var file = new SourceFile("bench.mlp", text);
-            var runs = target >= 100_000 ? 5 : 15;
+            var runs = runsOverride ?? (target >= 100_000 ? 5 : 15);
+            if (checkOnly)
+            {
+                Report(lines, "parse+check", Measure(runs, () => Compilation.WithLargeStack(() => Compilation.FromText("bench.mlp", text))));
+                continue;
+            }
+
             Report(lines, "parse", Measure(runs, () => SyntaxParser.Parse(file)));
             Report(lines, "parse+check", Measure(runs, () => Compilation.WithLargeStack(() => Compilation.FromText("bench.mlp", text))));
             var compilation = Compilation.WithLargeStack(() => Compilation.FromText("bench.mlp", text));
@@ -37,8 +51,17 @@ public sealed class CompileBenchmark : IBenchmark
         return Task.CompletedTask;
     }
 
-    private static void Report(int lines, string phase, (double Ms, double CpuMs, long Bytes) m) =>
-        Console.WriteLine($"| {lines:N0} | {phase} | {m.Ms:F1} | {lines / (m.Ms / 1000):N0} | {m.CpuMs:F1} | {lines / (m.CpuMs / 1000):N0} | {m.Bytes / 1e6:F1} |");
+    private static bool IsRunsValue(string[] args, string arg)
+    {
+        var i = Array.IndexOf(args, arg);
+        return i > 0 && args[i - 1] == "--runs";
+    }
+
+    private static void Report(int lines, string phase, Measurement m) =>
+        Console.WriteLine($"| {lines:N0} | {phase} | {m.Ms:F1} | {lines / (m.Ms / 1000):N0} | {m.CpuMs:F1} | {lines / (m.CpuMs / 1000):N0} | {m.Bytes / 1e6:F1} | {m.GcPauseMs:F1} | {m.Gen0PerRun:F1}/{m.Gen1PerRun:F1}/{m.Gen2PerRun:F1} |");
+
+    /// <summary>Medians of wall, CPU and GC pause time; the collections are averaged over the runs.</summary>
+    private readonly record struct Measurement(double Ms, double CpuMs, long Bytes, double GcPauseMs, double Gen0PerRun, double Gen1PerRun, double Gen2PerRun);
 
     private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(2);
 
@@ -46,7 +69,7 @@ public sealed class CompileBenchmark : IBenchmark
     /// Wall time and the process's CPU time (GC threads included): on a shared machine the wall
     /// time also counts waiting for a core, the CPU time much less so.
     /// </summary>
-    private static (double Ms, double CpuMs, long Bytes) Measure(int runs, Func<object> action)
+    private static Measurement Measure(int runs, Func<object> action)
     {
         // Warm means steady state: one run of a small module finishes before the tiered JIT has
         // replaced the first, unoptimized code, so warm up for a while rather than once.
@@ -59,13 +82,19 @@ public sealed class CompileBenchmark : IBenchmark
 
         var times = new List<double>();
         var cpu = new List<double>();
+        var pauses = new List<double>();
         long bytes = 0;
+        // GC.CollectionCount(0) counts every collection, gen1 and gen2 ones too: take differences.
+        var gen2 = GC.CollectionCount(2);
+        var gen1 = GC.CollectionCount(1) - gen2;
+        var gen0 = GC.CollectionCount(0) - gen1 - gen2;
         using var process = Process.GetCurrentProcess();
         for (var i = 0; i < runs; i++)
         {
             var before = GC.GetTotalAllocatedBytes(precise: false);
             process.Refresh();
             var cpuBefore = process.TotalProcessorTime;
+            var pauseBefore = GC.GetTotalPauseDuration();
             var sw = Stopwatch.StartNew();
             GC.KeepAlive(action());
             sw.Stop();
@@ -73,11 +102,23 @@ public sealed class CompileBenchmark : IBenchmark
             cpu.Add((process.TotalProcessorTime - cpuBefore).TotalMilliseconds);
             bytes = GC.GetTotalAllocatedBytes(precise: false) - before;
             times.Add(sw.Elapsed.TotalMilliseconds);
+            pauses.Add((GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds);
         }
 
+        var gen2After = GC.CollectionCount(2);
+        var gen1After = GC.CollectionCount(1) - gen2After;
+        var gen0After = GC.CollectionCount(0) - gen1After - gen2After;
         times.Sort();
         cpu.Sort();
-        return (times[times.Count / 2], cpu[cpu.Count / 2], bytes);
+        pauses.Sort();
+        return new Measurement(
+            times[times.Count / 2],
+            cpu[cpu.Count / 2],
+            bytes,
+            pauses[pauses.Count / 2],
+            (double)(gen0After - gen0) / runs,
+            (double)(gen1After - gen1) / runs,
+            (double)(gen2After - gen2) / runs);
     }
 
     /// <summary>Realistic modules: records, steps with resources and retries, pipelines with lets, ifs and calls.</summary>

@@ -28,8 +28,7 @@ internal sealed partial class Binder
         if (callee is null)
         {
             var name = call.Callee is NameExpressionSyntax n ? n.Name.Text : call.Callee.Span.Text;
-            var candidates = ScopeOf(ctx.Module).AllNames().Where(x => ScopeOf(ctx.Module).Lookup(x) is CallableSymbol).Concat(["env"]);
-            diagnostics.Report(DiagnosticCatalog.UnknownName, call.Callee.Span, NameSuggester.Suggest(name, candidates), [], name);
+            diagnostics.Report(DiagnosticCatalog.UnknownName, call.Callee.Span, NameSuggester.Suggest(name, CallableCandidates(ctx.Module)), [], name);
             BindArgumentsForErrors(call, ctx);
             return new BoundError(call.Span);
         }
@@ -116,15 +115,14 @@ internal sealed partial class Binder
 
     private ImmutableArray<KeyValuePair<ParameterSymbol, BoundExpression>> BindArguments(CallableSymbol callee, CallSyntax call, BindContext ctx)
     {
-        var result = ImmutableArray.CreateBuilder<KeyValuePair<ParameterSymbol, BoundExpression>>();
-
-        // A list: calls pass a handful of arguments.
-        var given = new List<string>();
+        // The arguments bound so far are the ones given: searched there (calls pass a handful)
+        // rather than kept in a list of names per call.
+        var result = ImmutableArray.CreateBuilder<KeyValuePair<ParameterSymbol, BoundExpression>>(call.Arguments.Length);
         foreach (var arg in call.Arguments)
         {
             if (arg.Name is null)
             {
-                var guess = NotGiven(callee.Inputs, given).FirstOrDefault() ?? "name";
+                var guess = NotGiven(callee.Inputs, result).FirstOrDefault() ?? "name";
                 diagnostics.Report(DiagnosticCatalog.PositionalArgument, arg.Span, guess);
                 BindExpression(arg.Value, ctx);
                 continue;
@@ -142,7 +140,7 @@ internal sealed partial class Binder
                 diagnostics.Report(
                     DiagnosticCatalog.UnknownArgument,
                     arg.Name.Span,
-                    NameSuggester.Suggest(arg.Name.Text, NotGiven(callee.Inputs, given)),
+                    NameSuggester.Suggest(arg.Name.Text, NotGiven(callee.Inputs, result)),
                     [],
                     callee.Name,
                     arg.Name.Text);
@@ -151,32 +149,49 @@ internal sealed partial class Binder
             }
 
             model.Record(arg.Name, parameter);
-            if (given.Contains(parameter.Name))
+            if (IsGiven(result, parameter.Name))
             {
                 diagnostics.Report(DiagnosticCatalog.DuplicateArgument, arg.Name.Span, arg.Name.Text);
                 BindExpression(arg.Value, ctx);
                 continue;
             }
 
-            given.Add(parameter.Name);
             var value = BindExpression(arg.Value, ctx, parameter.Type);
             result.Add(new(parameter, value));
         }
 
         foreach (var input in callee.Inputs)
         {
-            if (input.IsRequired && !given.Contains(input.Name))
+            if (input.IsRequired && !IsGiven(result, input.Name))
             {
                 diagnostics.Report(DiagnosticCatalog.MissingArgument, call.Callee.Span, callee.Name, input.Name, input.Type.Display);
             }
         }
 
-        return result.ToImmutable();
+        return result.Count == result.Capacity ? result.MoveToImmutable() : result.ToImmutable();
+    }
+
+    // Out of BindCall: a lambda capturing its parameters there would allocate its closure on entry, for every call bound.
+    private IEnumerable<string> CallableCandidates(ModuleSymbol module) =>
+        ScopeOf(module).AllNames().Where(x => ScopeOf(module).Lookup(x) is CallableSymbol).Concat(["env"]);
+
+    // By index: a builder has no struct enumerator, and foreach would allocate one per search.
+    private static bool IsGiven(ImmutableArray<KeyValuePair<ParameterSymbol, BoundExpression>>.Builder given, string name)
+    {
+        for (var i = 0; i < given.Count; i++)
+        {
+            if (given[i].Key.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // Out of BindArguments: a lambda there would allocate its closure on every call bound.
-    private static IEnumerable<string> NotGiven(ImmutableArray<ParameterSymbol> inputs, List<string> given) =>
-        inputs.Select(i => i.Name).Where(n => !given.Contains(n));
+    private static IEnumerable<string> NotGiven(ImmutableArray<ParameterSymbol> inputs, ImmutableArray<KeyValuePair<ParameterSymbol, BoundExpression>>.Builder given) =>
+        inputs.Select(i => i.Name).Where(n => !IsGiven(given, n));
 
     private void CheckPipelineCycles()
     {

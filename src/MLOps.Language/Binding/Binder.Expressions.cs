@@ -150,7 +150,8 @@ internal sealed partial class Binder
 
     private BoundExpression BindString(StringLiteralSyntax s, BindContext ctx)
     {
-        var parts = ImmutableArray.CreateBuilder<BoundExpression>();
+        // One bound part per syntax part: sized so the array is handed over, not copied.
+        var parts = ImmutableArray.CreateBuilder<BoundExpression>(s.Parts.Length);
         foreach (var part in s.Parts)
         {
             switch (part)
@@ -171,7 +172,7 @@ internal sealed partial class Binder
             }
         }
 
-        return new BoundString(parts.ToImmutable(), s.Span);
+        return new BoundString(parts.Count == parts.Capacity ? parts.MoveToImmutable() : parts.ToImmutable(), s.Span);
     }
 
     private BoundExpression BindName(NameExpressionSyntax n, BindContext ctx)

@@ -40,7 +40,7 @@ internal sealed partial class Binder
             PipelineSymbol p => (p.Declaration.Parameters, p.Declaration.Outputs),
             _ => ([], []),
         };
-        var ctx = new BindContext(callable.Module, ScopeOf(callable.Module), ExpressionPlace.Constant);
+        var ctx = ConstantContext(callable.Module);
         callable.Inputs = BindParameters(inputs, ctx, isOutput: false);
         callable.Outputs = BindParameters(outputs, ctx, isOutput: true, alsoTaken: callable.Inputs);
     }
@@ -48,13 +48,9 @@ internal sealed partial class Binder
     private ImmutableArray<ParameterSymbol> BindParameters(ImmutableArray<ParameterSyntax> parameters, BindContext ctx, bool isOutput, ImmutableArray<ParameterSymbol> alsoTaken = default)
     {
         var result = ImmutableArray.CreateBuilder<ParameterSymbol>(parameters.Length);
-        // A list: signatures have a handful of parameters.
-        var taken = new List<string>();
-        foreach (var p in alsoTaken.IsDefault ? [] : alsoTaken)
-        {
-            taken.Add(p.Name);
-        }
 
+        // Taken names are those declared so far (and alsoTaken), searched there: signatures have
+        // a handful of parameters, and a list of names per signature was garbage.
         foreach (var p in parameters)
         {
             var type = BindType(p.Type, ctx.Module);
@@ -79,7 +75,7 @@ internal sealed partial class Binder
             var symbol = new ParameterSymbol(p.Name.Text, p, type, defaultValue);
             model.Record(p, symbol);
             model.Record(p.Name, symbol);
-            if (taken.Contains(p.Name.Text))
+            if (IsTaken(result, p.Name.Text) || (!alsoTaken.IsDefault && FindByName(alsoTaken, p.Name.Text) is not null))
             {
                 var first = FindByName(result.ToImmutable(), p.Name.Text);
                 Related(out var related, first, "first declared here");
@@ -87,11 +83,24 @@ internal sealed partial class Binder
                 continue;
             }
 
-            taken.Add(p.Name.Text);
             result.Add(symbol);
         }
 
-        return result.ToImmutable();
+        return result.Count == result.Capacity ? result.MoveToImmutable() : result.ToImmutable();
+    }
+
+    // By index: a builder has no struct enumerator, and foreach would allocate one per search.
+    private static bool IsTaken(ImmutableArray<ParameterSymbol>.Builder declared, string name)
+    {
+        for (var i = 0; i < declared.Count; i++)
+        {
+            if (declared[i].Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void BindPipeline(PipelineSymbol pipeline)
@@ -391,7 +400,7 @@ internal sealed partial class Binder
                 foreach (var field in record.Fields)
                 {
                     var fieldSyntax = syntax.Fields.First(f => f.Name.Text == field.Key);
-                    var output = pipeline.Outputs.FirstOrDefault(o => o.Name == field.Key);
+                    var output = FindByName(pipeline.Outputs, field.Key);
                     if (output is null)
                     {
                         diagnostics.Report(DiagnosticCatalog.UnknownOutput, fieldSyntax.Name.Span, NameSuggester.Suggest(field.Key, pipeline.Outputs.Select(o => o.Name)), [], pipeline.Name, field.Key);

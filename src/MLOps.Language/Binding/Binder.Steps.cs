@@ -21,7 +21,7 @@ internal sealed partial class Binder
         }
 
         var ctx = new BindContext(step.Module, scope, ExpressionPlace.Step) { Step = step };
-        var seen = new Dictionary<string, PropertySyntax>(System.StringComparer.Ordinal);
+        var hasRun = false;
         BoundString? run = null;
         BoundExpression? image = null;
         var env = ImmutableArray<KeyValuePair<string, BoundExpression>>.Empty;
@@ -30,24 +30,26 @@ internal sealed partial class Binder
         double? timeout = null;
         var cache = true;
         var target = TargetSymbol.Local;
-        foreach (var property in decl.Properties.Properties)
+        var properties = decl.Properties.Properties;
+        for (var index = 0; index < properties.Length; index++)
         {
+            var property = properties[index];
             var name = property.Name.Text;
             if (property.Name.IsMissing)
             {
                 continue;
             }
 
-            if (seen.TryGetValue(name, out var first))
+            if (FirstProperty(properties, index, name) is { } first)
             {
                 diagnostics.Report(DiagnosticCatalog.DuplicateProperty, property.Name.Span, null, [new RelatedLocation(first.Name.Span, "first set here")], name);
                 continue;
             }
 
-            seen[name] = property;
             switch (name)
             {
                 case "run":
+                    hasRun = true;
                     var runValue = BindExpression(property.Value, ctx with { AllowOut = true }, PrimitiveType.String);
                     run = runValue as BoundString ?? (runValue.Type.IsError ? null : new BoundString([runValue], runValue.Span));
                     break;
@@ -80,12 +82,29 @@ internal sealed partial class Binder
             }
         }
 
-        if (!seen.ContainsKey("run") && !decl.Name.IsMissing)
+        if (!hasRun && !decl.Name.IsMissing)
         {
             diagnostics.Report(DiagnosticCatalog.MissingProperty, decl.Name.Span, "step", "run");
         }
 
         step.Bound = new BoundStep(run ?? new BoundString([], decl.Span), image, env, resources, retry, timeout, cache, target);
+    }
+
+    /// <summary>
+    /// An earlier property of that name, searched instead of kept in a dictionary: a step sets a
+    /// handful of properties, and a dictionary per step was garbage for every step bound.
+    /// </summary>
+    private static PropertySyntax? FirstProperty(ImmutableArray<PropertySyntax> properties, int before, string name)
+    {
+        for (var i = 0; i < before; i++)
+        {
+            if (!properties[i].Name.IsMissing && properties[i].Name.Text == name)
+            {
+                return properties[i];
+            }
+        }
+
+        return null;
     }
 
     private ImmutableArray<KeyValuePair<string, BoundExpression>> BindEnvironment(ExpressionSyntax syntax, BindContext ctx)

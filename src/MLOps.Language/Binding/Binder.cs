@@ -19,6 +19,7 @@ internal sealed partial class Binder
     private readonly SemanticModel model;
     private readonly DiagnosticBag diagnostics;
     private readonly Dictionary<ModuleSymbol, Scope> moduleScopes = [];
+    private readonly Dictionary<ModuleSymbol, BindContext> constantContexts = [];
     private readonly List<TypeSymbol> resolvingTypes = [];
     private readonly HashSet<TypeSymbol> resolvedTypes = [];
 
@@ -72,6 +73,17 @@ internal sealed partial class Binder
     }
 
     private Scope ScopeOf(ModuleSymbol module) => moduleScopes[module];
+
+    /// <summary>One context per module for constant places (signatures): contexts are immutable, and one per callable was garbage.</summary>
+    private BindContext ConstantContext(ModuleSymbol module)
+    {
+        if (!constantContexts.TryGetValue(module, out var ctx))
+        {
+            constantContexts[module] = ctx = new BindContext(module, ScopeOf(module), ExpressionPlace.Constant);
+        }
+
+        return ctx;
+    }
 
     private ModuleSymbol ModuleOf(Symbol symbol) => symbol switch
     {
@@ -339,7 +351,7 @@ internal sealed partial class Binder
         }
 
         var name = n.QualifiedName;
-        var args = n.Arguments.IsEmpty ? [] : n.Arguments.Select(a => BindType(a, module)).ToImmutableArray();
+        var args = n.Arguments.IsEmpty ? [] : BindTypeArguments(n, module);
         if (name is "list" or "map")
         {
             if (args.Length != 1)
@@ -362,9 +374,9 @@ internal sealed partial class Binder
             return primitive;
         }
 
-        if (ArtifactType.BuiltIn.Contains(name))
+        if (ArtifactType.FindBuiltIn(name) is { } artifact)
         {
-            return new ArtifactType(name);
+            return artifact;
         }
 
         var symbol = LookupQualified(n.Name, module, out var failed);
@@ -385,11 +397,18 @@ internal sealed partial class Binder
             return ErrorType.Instance;
         }
 
-        var candidates = ScopeOf(module).AllNames().Where(x => ScopeOf(module).Lookup(x) is TypeSymbol)
-            .Concat(PrimitiveType.Named.Select(p => p.Name)).Concat(ArtifactType.BuiltIn).Concat(["list", "map"]);
-        diagnostics.Report(DiagnosticCatalog.UnknownType, n.Span, NameSuggester.Suggest(name, candidates), [], name);
+        diagnostics.Report(DiagnosticCatalog.UnknownType, n.Span, NameSuggester.Suggest(name, TypeCandidates(module)), [], name);
         return ErrorType.Instance;
     }
+
+    // The lambdas below are out of BindNamedType: a lambda capturing its parameters there would
+    // allocate its closure on entry, for every type reference bound.
+    private ImmutableArray<MlpType> BindTypeArguments(NamedTypeSyntax n, ModuleSymbol module) =>
+        n.Arguments.Select(a => BindType(a, module)).ToImmutableArray();
+
+    private IEnumerable<string> TypeCandidates(ModuleSymbol module) =>
+        ScopeOf(module).AllNames().Where(x => ScopeOf(module).Lookup(x) is TypeSymbol)
+            .Concat(PrimitiveType.Named.Select(p => p.Name)).Concat(ArtifactType.BuiltIn).Concat(["list", "map"]);
 
     /// <summary>Looks up <c>a</c> or <c>mod.a</c>; reports unknown module members itself (then <paramref name="failed"/>).</summary>
     private Symbol? LookupQualified(ImmutableArray<NameSyntax> parts, ModuleSymbol module, out bool failed)

@@ -67,7 +67,25 @@ public sealed record ArtifactType(string Name) : MlpType
 {
     public static readonly ImmutableArray<string> BuiltIn = ["Dataset", "Model", "File", "Dir"];
 
+    // One instance per built-in kind (types compare by value): a type per parameter was garbage
+    // that lived as long as the compilation.
+    private static readonly ImmutableArray<ArtifactType> BuiltInTypes = [.. BuiltIn.Select(n => new ArtifactType(n))];
+
     public override string Display => Name;
+
+    /// <summary>The built-in artifact type of that name, or null.</summary>
+    internal static ArtifactType? FindBuiltIn(string name)
+    {
+        foreach (var t in BuiltInTypes)
+        {
+            if (t.Name == name)
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
 }
 
 public sealed record ListType(MlpType Element) : MlpType
@@ -101,7 +119,19 @@ public sealed record RecordType(string? Name, ImmutableArray<FieldSymbol> Fields
 {
     public override string Display => Name ?? "{ " + string.Join(", ", Fields.Select(f => f.Name + ": " + f.Type.Display)) + " }";
 
-    public FieldSymbol? Find(string name) => Fields.FirstOrDefault(f => f.Name == name);
+    /// <summary>The field of that name, or null. A loop: a lambda would allocate its closure on every member access bound.</summary>
+    public FieldSymbol? Find(string name)
+    {
+        foreach (var f in Fields)
+        {
+            if (f.Name == name)
+            {
+                return f;
+            }
+        }
+
+        return null;
+    }
 
     public bool Equals(RecordType? other) => other is not null && Name == other.Name && Fields.SequenceEqual(other.Fields);
 

@@ -45,7 +45,12 @@ internal static class HandLexer
 {
     // The token list of a large file is on the large-object heap, and allocating one per parse
     // triggers a full collection while the previous tree may still be alive: the last one is
-    // reused. Weakly held, so an idle host does not keep it.
+    // reused. Held strongly up to a size (16 bytes a token: 15 MB for 100k lines): weakly held,
+    // it did not survive the collection that starts a large compile (NoCollectionRegion), and
+    // each large compile allocated (and faulted in) the list again. Larger ones are held weakly,
+    // so an idle host does not keep them.
+    private const int StronglyHeldTokens = 4 * 1024 * 1024;
+    private static List<Lexeme>? strongSpare;
     private static WeakReference<List<Lexeme>>? spare;
 
     public static LexedText Lex(string text, int start, int end)
@@ -85,7 +90,14 @@ internal static class HandLexer
         if (lexed.Tokens.Capacity >= LargeList)
         {
             lexed.Tokens.Clear();
-            Interlocked.Exchange(ref spare, new WeakReference<List<Lexeme>>(lexed.Tokens));
+            if (lexed.Tokens.Capacity <= StronglyHeldTokens)
+            {
+                Interlocked.Exchange(ref strongSpare, lexed.Tokens);
+            }
+            else
+            {
+                Interlocked.Exchange(ref spare, new WeakReference<List<Lexeme>>(lexed.Tokens));
+            }
         }
     }
 
@@ -94,7 +106,13 @@ internal static class HandLexer
 
     private static List<Lexeme>? TakeSpare(int expected)
     {
-        if (expected < LargeList || Interlocked.Exchange(ref spare, null) is not { } weak || !weak.TryGetTarget(out var list))
+        if (expected < LargeList)
+        {
+            return null;
+        }
+
+        var list = Interlocked.Exchange(ref strongSpare, null);
+        if (list is null && (Interlocked.Exchange(ref spare, null) is not { } weak || !weak.TryGetTarget(out list)))
         {
             return null;
         }

@@ -23,7 +23,6 @@ internal sealed class HandParser
     private readonly string text;
     private readonly List<Lexeme> tokens;
     private readonly LiteralDecoder literals;
-    private readonly string?[] recentNames = new string?[4096];
     private int position;
 
     private readonly Builders<ArgumentSyntax> listsArgument = new();
@@ -156,24 +155,7 @@ internal sealed class HandParser
     }
 
     /// <summary>A name's text, shared with earlier occurrences of the same name (names repeat a lot; each would be a string).</summary>
-    private string NameText(Lexeme token)
-    {
-        var length = token.Stop - token.Start + 1;
-        var hash = length;
-        for (var i = token.Start; i <= token.Stop; i++)
-        {
-            hash = unchecked((hash * 31) + text[i]);
-        }
-
-        var slot = hash & (recentNames.Length - 1);
-        var cached = recentNames[slot];
-        if (cached is not null && cached.Length == length && string.CompareOrdinal(text, token.Start, cached, 0, length) == 0)
-        {
-            return cached;
-        }
-
-        return recentNames[slot] = text.Substring(token.Start, length);
-    }
+    private string NameText(Lexeme token) => literals.Names.Get(text, token.Start, token.Stop - token.Start + 1);
 
     private NameSyntax MemberName() => IsMemberName(La) ? Name() : throw new GiveUp();
 
@@ -850,22 +832,22 @@ internal sealed class HandParser
         {
             case INT:
                 Advance();
-                return literals.Number(Text(token), Of(token), LiteralKind.Int);
+                return literals.Number(NameText(token), Of(token), LiteralKind.Int);
             case FLOAT:
                 Advance();
-                return literals.Number(Text(token), Of(token), LiteralKind.Float);
+                return literals.Number(NameText(token), Of(token), LiteralKind.Float);
             case DURATION:
                 Advance();
-                return literals.Unit(Text(token), Of(token), LiteralKind.Duration);
+                return literals.Unit(NameText(token), Of(token), LiteralKind.Duration);
             case SIZE:
                 Advance();
-                return literals.Unit(Text(token), Of(token), LiteralKind.Size);
+                return literals.Unit(NameText(token), Of(token), LiteralKind.Size);
             case STRING:
                 Advance();
                 return StringLiteral(token);
             case TRUE or FALSE:
                 Advance();
-                return new LiteralSyntax(LiteralKind.Bool, token.Type == TRUE, Text(token), Of(token));
+                return token.Type == TRUE ? new LiteralSyntax(LiteralKind.Bool, LiteralDecoder.True, "true", Of(token)) : new LiteralSyntax(LiteralKind.Bool, LiteralDecoder.False, "false", Of(token));
             case NONE:
                 Advance();
                 return new LiteralSyntax(LiteralKind.None, null, "none", Of(token));

@@ -15,6 +15,14 @@ namespace MLOps.Language.Parsing;
 /// </summary>
 internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics, bool useHandParser)
 {
+    /// <summary>Boolean values boxed once: a literal's value is an object, and each box would live as long as the tree.</summary>
+    internal static readonly object True = true;
+
+    internal static readonly object False = false;
+
+    /// <summary>Names and short texts of this file, shared (see <see cref="NameTable"/>); the hand parser uses it too.</summary>
+    public NameTable Names { get; } = new();
+
     public LiteralSyntax Number(string text, SourceSpan span, LiteralKind kind)
     {
         var clean = text.Replace("_", "");
@@ -107,7 +115,7 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
                 i++;
             }
 
-            var word = text.Substring(nameStart, i - nameStart);
+            var word = Names.Get(text, nameStart, i - nameStart);
             if (HardKeywords.Contains(word))
             {
                 return null;
@@ -132,6 +140,7 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
     }
 
     private StringBuilder? spareBuilder;
+    private ImmutableArray<StringPartSyntax>.Builder? spareParts;
 
     /// <summary>Decodes escapes and parses <c>${...}</c> interpolations with spans in the original file.</summary>
     public StringLiteralSyntax String(string raw, int start, SourceSpan span)
@@ -140,26 +149,32 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
         {
             // Nothing to decode (most strings): one text part, without a builder.
             ImmutableArray<StringPartSyntax> plain = raw.Length > 2
-                ? [new StringTextSyntax(raw.Substring(1, raw.Length - 2), new SourceSpan(file, TextSpan.FromBounds(start + 1, start + raw.Length - 1)))]
+                ? [new StringTextSyntax(Shared(raw, 1, raw.Length - 2), new SourceSpan(file, TextSpan.FromBounds(start + 1, start + raw.Length - 1)))]
                 : [];
             return new StringLiteralSyntax(plain, raw, span);
         }
 
-        var parts = ImmutableArray.CreateBuilder<StringPartSyntax>();
-
-        // One builder for all the strings of a file; a string inside an interpolation gets its own.
+        // One builder of each kind for all the strings of a file; a string inside an
+        // interpolation (parsed by a parser of its own) gets its own.
+        var parts = spareParts ?? ImmutableArray.CreateBuilder<StringPartSyntax>();
+        spareParts = null;
         var text = spareBuilder ?? new StringBuilder();
         spareBuilder = null;
         var textStart = start + 1;
         var i = 1;
         var end = raw.Length - 1;
 
+        // Whether the text since the last part had an escape: without one it is the source's own text.
+        var escaped = false;
+
         void FlushText(int at)
         {
             if (text.Length > 0)
             {
-                parts.Add(new StringTextSyntax(text.ToString(), new SourceSpan(file, TextSpan.FromBounds(textStart, at))));
+                var value = escaped ? text.ToString() : Shared(raw, textStart - start, text.Length);
+                parts.Add(new StringTextSyntax(value, new SourceSpan(file, TextSpan.FromBounds(textStart, at))));
                 text.Clear();
+                escaped = false;
             }
         }
 
@@ -188,6 +203,7 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
                     text.Append(decoded);
                 }
 
+                escaped = true;
                 i += 2;
                 continue;
             }
@@ -240,6 +256,15 @@ internal sealed class LiteralDecoder(SourceFile file, DiagnosticBag diagnostics,
 
         FlushText(start + end);
         spareBuilder = text;
-        return new StringLiteralSyntax(parts.ToImmutable(), raw, span);
+        var result = new StringLiteralSyntax(parts.ToImmutable(), raw, span);
+        parts.Clear();
+        spareParts = parts;
+        return result;
     }
+
+    // Short texts repeat (flags, file names, separators); long ones rarely do and are not worth hashing.
+    private const int SharedLength = 32;
+
+    private string Shared(string raw, int offset, int length) =>
+        length <= SharedLength ? Names.Get(raw, offset, length) : raw.Substring(offset, length);
 }
