@@ -251,6 +251,11 @@ internal static class SqliteSchema
             );
             INSERT INTO metrics_sequence (id, next) SELECT 1, COALESCE(MAX(seq), 0) + 1 FROM metrics;
             """),
+        // LIKE ignores ASCII case, as NOCASE does: SQLite turns `name LIKE 'prefix%'` into a range
+        // on this index (a bound pattern too), instead of testing every run.
+        (5, "search: case-insensitive name index for like prefixes", """
+            CREATE INDEX runs_name_nocase ON runs(name COLLATE NOCASE);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -552,44 +552,22 @@ public sealed class SqliteTrackingStore : ITrackingStore
 
     // ---------------------------------------------------------------- search
 
+    /// <summary>How many runs the default-order walk of a search may look at before it falls back (docs/search.md); tests make it small.</summary>
+    internal int SearchWalkRuns { get; set; } = RunSearchCompiler.DefaultWalkRuns;
+
     public Task<RunPage> SearchRunsAsync(RunSearchRequest request, CancellationToken cancellationToken = default)
     {
-        var compiled = RunSearchCompiler.Compile(request);
+        var compiled = RunSearchCompiler.Compile(request, SearchWalkRuns);
         using var connection = _database.OpenReader();
-        var rows = ReadRuns(connection, compiled.Primary);
-        if (compiled.Fallback is { } fallback && rows.Count <= compiled.Limit)
-        {
-            // The page runs past the runs that have the order metric: continue with those without it.
-            var withMetric = rows.Count > 0 || compiled.Offset == 0
-                ? compiled.Offset + rows.Count
-                : Convert.ToInt32(Sql.Scalar(connection, null, compiled.PrimaryCount!.Sql, [.. compiled.PrimaryCount.Parameters]), System.Globalization.CultureInfo.InvariantCulture);
-            rows.AddRange(ReadRuns(connection, fallback with
-            {
-                Parameters = [.. fallback.Parameters, ("$limit", compiled.Limit + 1 - rows.Count), ("$offset", Math.Max(0, compiled.Offset - withMetric))],
-            }));
-        }
-
-        var hasMore = rows.Count > compiled.Limit;
+        var keys = RunSearchExecutor.PageKeys(connection, compiled);
+        var hasMore = keys.Count > compiled.Limit;
         if (hasMore)
         {
-            rows.RemoveRange(compiled.Limit, rows.Count - compiled.Limit);
+            keys.RemoveRange(compiled.Limit, keys.Count - compiled.Limit);
         }
 
-        var details = RunDetailsLoader.Load(connection, rows);
+        var details = RunDetailsLoader.Load(connection, RunReader.ReadByKeys(connection, keys));
         return Task.FromResult(new RunPage(details, hasMore ? compiled.NextPageToken() : null));
-    }
-
-    private static List<(long, RunRecord)> ReadRuns(SqliteConnection connection, SqlStatement statement)
-    {
-        using var command = Sql.Command(connection, null, statement.Sql, [.. statement.Parameters]);
-        using var reader = command.ExecuteReader();
-        var rows = new List<(long, RunRecord)>();
-        while (reader.Read())
-        {
-            rows.Add(RunReader.Read(reader));
-        }
-
-        return rows;
     }
 
     // ---------------------------------------------------------------- helpers

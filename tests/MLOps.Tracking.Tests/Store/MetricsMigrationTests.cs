@@ -5,18 +5,14 @@ using MLOps.Tracking.Sqlite;
 namespace MLOps.Tracking.Tests.Store;
 
 /// <summary>A store written with schema version 3 (rowid metrics table) opens with its history intact.</summary>
-public sealed class MetricsMigrationTests : IDisposable
+public sealed class MetricsMigrationTests
 {
-    private readonly TempFolder _temp = new();
-
-    public void Dispose() => _temp.Dispose();
-
-    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-
     [Fact]
     public async Task Version_3_history_keeps_every_point_and_the_order_of_equal_steps_and_times()
     {
-        using (var connection = new SqliteConnection("Data Source=" + _temp.DatabasePath))
+        using var temp = new TempFolder();
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        using (var connection = new SqliteConnection("Data Source=" + temp.DatabasePath))
         {
             connection.Open();
             Execute(connection, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL);");
@@ -37,12 +33,12 @@ public sealed class MetricsMigrationTests : IDisposable
                 """);
         }
 
-        await using var stores = _temp.OpenStores();
+        await using var stores = temp.OpenStores();
         // Equal step and time: the order they were logged in (the old rowid order).
         Assert.Equal([0.9, 0.3, 0.1, 0.2], (await stores.Runs.GetMetricHistoryAsync("r", "loss")).Select(p => p.Value));
 
         // New points with the same step and time follow the migrated ones.
-        await stores.Runs.LogMetricsAsync([new MetricPoint("r", "loss", 0.05, 1, T0), new MetricPoint("r", "loss", 0.04, 1, T0)]);
+        await stores.Runs.LogMetricsAsync([new MetricPoint("r", "loss", 0.05, 1, t0), new MetricPoint("r", "loss", 0.04, 1, t0)]);
         Assert.Equal([0.9, 0.3, 0.1, 0.2, 0.05, 0.04], (await stores.Runs.GetMetricHistoryAsync("r", "loss")).Select(p => p.Value));
         Assert.Equal(0.04, (await stores.Runs.GetRunDetailsAsync("r"))!.Metrics["loss"]);
     }
