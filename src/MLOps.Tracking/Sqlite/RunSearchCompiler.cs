@@ -128,7 +128,7 @@ internal static class RunSearchCompiler
         return compiled with
         {
             Walk = DefaultOrderWalk(filter, request.Limit + 1, offset),
-            WalkRuns = Math.Max(walkRuns, 10 * (offset + request.Limit + 1)),
+            WalkRuns = (int)Math.Min(int.MaxValue, Math.Max(walkRuns, 10L * (offset + request.Limit + 1))),
             Probe = Builder.DriverScore(driver) < 3 ? new SqlStatement(probe.CandidateCount(driver), probe.Parameters) : null,
         };
     }
