@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using MLOps.Tracking;
 using MLOps.Tracking.Runs;
+using SQLitePCL;
 using static MLOps.Benchmarks.Tracking.BenchStats;
 
 namespace MLOps.Benchmarks.Tracking;
@@ -9,7 +10,8 @@ namespace MLOps.Benchmarks.Tracking;
 /// <summary>
 /// Metric ingest: points/s through the batched writer (Log from 4 threads, then dispose) against
 /// raw batched inserts into the same metrics table (prepared statement, 20,000 rows a transaction,
-/// no latest-value upkeep), plus the time from Log to stored for one point on an idle writer.
+/// no latest-value upkeep; once through SqliteCommand, once bound through SQLitePCL as the store
+/// does), plus the time from Log to stored for one point on an idle writer.
 /// </summary>
 public sealed class MetricIngestBenchmark : IBenchmark
 {
@@ -27,9 +29,11 @@ public sealed class MetricIngestBenchmark : IBenchmark
         for (var round = 0; round < 2; round++)
         {
             var writer = await WriterAsync(points);
-            var raw = RawInserts(points);
+            var raw = RawInserts(points, direct: false);
+            var direct = RawInserts(points, direct: true);
             Console.WriteLine($"| batched writer (round {round + 1}) | {points:N0} | {F(writer)} | {F(points / writer, 0)} |");
-            Console.WriteLine($"| raw batched inserts (round {round + 1}) | {points:N0} | {F(raw)} | {F(points / raw, 0)} |");
+            Console.WriteLine($"| raw batched inserts, SqliteCommand (round {round + 1}) | {points:N0} | {F(raw)} | {F(points / raw, 0)} |");
+            Console.WriteLine($"| raw batched inserts, SQLitePCL (round {round + 1}) | {points:N0} | {F(direct)} | {F(points / direct, 0)} |");
         }
 
         var (p50, p99, max) = await LatencyAsync();
@@ -82,7 +86,7 @@ public sealed class MetricIngestBenchmark : IBenchmark
         }
     }
 
-    private static double RawInserts(int points)
+    private static double RawInserts(int points, bool direct)
     {
         var folder = ScratchFolder("raw");
         try
@@ -104,23 +108,14 @@ public sealed class MetricIngestBenchmark : IBenchmark
             for (var start = 0; start < points; start += 20_000)
             {
                 using var transaction = connection.BeginTransaction();
-                using var insert = connection.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO metrics (run_key, name, step, ts, value) VALUES ($k, $n, $s, $t, $v);";
-                var k = insert.Parameters.Add("$k", SqliteType.Integer);
-                var n = insert.Parameters.Add("$n", SqliteType.Text);
-                var s = insert.Parameters.Add("$s", SqliteType.Integer);
-                var t = insert.Parameters.Add("$t", SqliteType.Integer);
-                var v = insert.Parameters.Add("$v", SqliteType.Real);
-                insert.Prepare();
-                for (var i = start; i < Math.Min(points, start + 20_000); i++)
+                var end = Math.Min(points, start + 20_000);
+                if (direct)
                 {
-                    k.Value = (i % 10) + 1;
-                    n.Value = names[(i / 10) % 10];
-                    s.Value = i / 100;
-                    t.Value = ts;
-                    v.Value = i * 0.5;
-                    insert.ExecuteNonQuery();
+                    DirectInserts(connection, names, ts, start, end);
+                }
+                else
+                {
+                    CommandInserts(connection, transaction, names, ts, start, end);
                 }
 
                 transaction.Commit();
@@ -131,6 +126,52 @@ public sealed class MetricIngestBenchmark : IBenchmark
         finally
         {
             Remove(folder);
+        }
+    }
+
+    private static void CommandInserts(SqliteConnection connection, SqliteTransaction transaction, string[] names, long ts, int start, int end)
+    {
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO metrics (run_key, name, step, ts, seq, value) VALUES ($k, $n, $s, $t, $q, $v);";
+        var k = insert.Parameters.Add("$k", SqliteType.Integer);
+        var n = insert.Parameters.Add("$n", SqliteType.Text);
+        var s = insert.Parameters.Add("$s", SqliteType.Integer);
+        var t = insert.Parameters.Add("$t", SqliteType.Integer);
+        var q = insert.Parameters.Add("$q", SqliteType.Integer);
+        var v = insert.Parameters.Add("$v", SqliteType.Real);
+        insert.Prepare();
+        for (var i = start; i < end; i++)
+        {
+            k.Value = (i % 10) + 1;
+            n.Value = names[(i / 10) % 10];
+            s.Value = i / 100;
+            t.Value = ts;
+            q.Value = i;
+            v.Value = i * 0.5;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    private static void DirectInserts(SqliteConnection connection, string[] names, long ts, int start, int end)
+    {
+        var utf8 = names.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+        var db = connection.Handle!;
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(db, "INSERT INTO metrics (run_key, name, step, ts, seq, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6);", out var insert), db);
+        using (insert)
+        {
+            for (var i = start; i < end; i++)
+            {
+                raw.sqlite3_bind_int64(insert, 1, (i % 10) + 1);
+                raw.sqlite3_bind_text(insert, 2, utf8[(i / 10) % 10]);
+                raw.sqlite3_bind_int64(insert, 3, i / 100);
+                raw.sqlite3_bind_int64(insert, 4, ts);
+                raw.sqlite3_bind_int64(insert, 5, i);
+                raw.sqlite3_bind_double(insert, 6, i * 0.5);
+                var rc = raw.sqlite3_step(insert);
+                raw.sqlite3_reset(insert);
+                SqliteException.ThrowExceptionForRC(rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc, db);
+            }
         }
     }
 

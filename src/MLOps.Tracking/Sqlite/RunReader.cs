@@ -63,4 +63,25 @@ internal static class RunReader
 
         return runs;
     }
+
+    /// <summary>The runs with these keys, in the order of <paramref name="keys"/>.</summary>
+    public static List<(long Key, RunRecord Run)> ReadByKeys(SqliteConnection connection, IReadOnlyList<long> keys)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var parameters = keys.Select((key, i) => ("$k" + i, (object?)key)).ToArray();
+        using var command = Sql.Command(connection, null, $"SELECT {Columns} FROM {From} WHERE r.run_key IN ({string.Join(", ", parameters.Select(p => p.Item1))});", parameters);
+        using var reader = command.ExecuteReader();
+        var byKey = new Dictionary<long, RunRecord>(keys.Count);
+        while (reader.Read())
+        {
+            var (key, run) = Read(reader);
+            byKey[key] = run;
+        }
+
+        return keys.Select(key => (key, byKey[key])).ToList();
+    }
 }

@@ -8,13 +8,27 @@ namespace MLOps.Tracking.Sqlite;
 internal sealed record SqlStatement(string Sql, IReadOnlyList<(string Name, object? Value)> Parameters);
 
 /// <summary>
-/// A search compiled to SQLite statements; every user-supplied text is a parameter. When the
-/// first order term is a metric, <see cref="Primary"/> walks the runs that have the metric in
-/// index order and <see cref="Fallback"/> lists the runs without it (they sort last);
-/// <see cref="PrimaryCount"/> counts the first group when a page starts past it.
+/// A search compiled to SQLite statements that each return the run keys of the page in order (the
+/// runs' columns are read afterwards for those keys only, so skipped and sorted rows stay narrow);
+/// every user-supplied text is a parameter. When the first order term is a metric,
+/// <see cref="Primary"/> walks the runs that have the metric in index order and
+/// <see cref="Fallback"/> lists the runs without it (they sort last); <see cref="PrimaryCount"/>
+/// counts the first group when a page starts past it. <see cref="Walk"/>, when set, is tried first:
+/// see <see cref="RunSearchCompiler.DefaultOrderWalk"/>.
 /// </summary>
 internal sealed record CompiledRunSearch(SqlStatement Primary, SqlStatement? Fallback, SqlStatement? PrimaryCount, int Limit, int Offset, string QueryHash)
 {
+    public SqlStatement? Walk { get; init; }
+
+    /// <summary>How many runs, newest first, <see cref="Walk"/> may look at before the search falls back to <see cref="Primary"/>.</summary>
+    public int WalkRuns { get; init; }
+
+    /// <summary>
+    /// Counts (up to <c>$probe</c>) the candidates of the test that would drive <see cref="Primary"/>:
+    /// few candidates make the candidate-set plan cheaper than the walk.
+    /// </summary>
+    public SqlStatement? Probe { get; init; }
+
     public string NextPageToken() => RunSearchCompiler.EncodeToken(Offset + Limit, QueryHash);
 }
 
@@ -50,7 +64,10 @@ internal static class RunSearchCompiler
         ["duration"] = ("(r.end_time - r.start_time)", true),
     };
 
-    public static CompiledRunSearch Compile(RunSearchRequest request)
+    /// <summary>Runs the default-order walk may look at before it gives up; also the least when a deep page needs more.</summary>
+    public const int DefaultWalkRuns = 10_000;
+
+    public static CompiledRunSearch Compile(RunSearchRequest request, int walkRuns = DefaultWalkRuns)
     {
         if (request.Limit is < 1 or > MaxLimit)
         {
@@ -80,18 +97,74 @@ internal static class RunSearchCompiler
         }
 
         var builder = new Builder();
-        var sql = new StringBuilder($"SELECT {RunReader.Columns} FROM {RunReader.From}");
-        if (filter is not null)
+        var where = filter is null ? null : builder.Condition(filter);
+        var orderBy = new StringBuilder();
+        AppendOrder(orderBy, builder, order);
+        orderBy.Append(order.Count == 0 ? "r.created_at DESC, r.run_key DESC" : "r.run_key DESC");
+        var sql = new StringBuilder($"SELECT r.run_key FROM {builder.From()}");
+        if (where is not null)
         {
-            sql.Append(" WHERE ").Append(builder.Condition(filter));
+            sql.Append(" WHERE ").Append(where);
         }
 
-        sql.Append(" ORDER BY ");
-        AppendOrder(sql, builder, order);
-        sql.Append(order.Count == 0 ? "r.created_at DESC, r.run_key DESC" : "r.run_key DESC");
+        sql.Append(" ORDER BY ").Append(orderBy);
         sql.Append(" LIMIT ").Append(builder.Add(request.Limit + 1)).Append(" OFFSET ").Append(builder.Add(offset)).Append(';');
-        return new CompiledRunSearch(new SqlStatement(sql.ToString(), builder.Parameters), null, null, request.Limit, offset, hash);
+        var compiled = new CompiledRunSearch(new SqlStatement(sql.ToString(), builder.Parameters), null, null, request.Limit, offset, hash);
+        if (filter is null || order.Count > 0)
+        {
+            return compiled;
+        }
+
+        var terms = new List<QueryExpression>();
+        Builder.Flatten(filter, terms);
+        if (terms.Any(IndexedAttributeTest))
+        {
+            // A name prefix or an id picks few runs through a runs index: the candidate set is small.
+            return compiled;
+        }
+
+        var driver = terms.MinBy(Builder.DriverScore)!;
+        var probe = new Builder();
+        return compiled with
+        {
+            Walk = DefaultOrderWalk(filter, request.Limit + 1, offset),
+            WalkRuns = (int)Math.Min(int.MaxValue, Math.Max(walkRuns, 10L * (offset + request.Limit + 1))),
+            Probe = Builder.DriverScore(driver) < 3 ? new SqlStatement(probe.CandidateCount(driver), probe.Parameters) : null,
+        };
     }
+
+    /// <summary>Equality on an attribute with its own index that names one or few runs, or a <c>like</c> on the name with a fixed prefix.</summary>
+    private static bool IndexedAttributeTest(QueryExpression term) => term switch
+    {
+        QueryCompare { Field.Kind: QueryFieldKind.Attribute, Operator: QueryComparison.Equal } compare =>
+            compare.Field.Name is "run_id" or "name" or "parent_run_id" or "root_run_id" or "cache_key",
+        QueryLike { Field: { Kind: QueryFieldKind.Attribute, Name: "name" }, Negated: false } like =>
+            like.Pattern.Value is string pattern && pattern.Length > 0 && pattern[0] is not ('%' or '_'),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The newest runs after <c>$cut_at</c>/<c>$cut_key</c> (the <see cref="WalkCutoff"/> row), in
+    /// the created_at index, each checked with per-run lookups. A broad filter fills the page after
+    /// a few hundred runs instead of building and sorting every match; the cutoff bounds what a
+    /// selective one costs before the store falls back to the candidate-set plan. Its rows are the
+    /// answer when the page is full (they are the first matches in order) or nothing was cut off.
+    /// </summary>
+    internal static SqlStatement DefaultOrderWalk(QueryExpression filter, int limit, int offset)
+    {
+        var builder = new Builder();
+        var where = builder.Condition(filter, correlated: true);
+        // CROSS JOIN keeps the index walk outermost, so LIMIT stops it.
+        var from = builder.UsesExperiment
+            ? "runs r INDEXED BY runs_created_at CROSS JOIN experiments e ON e.id = r.experiment_id"
+            : "runs r INDEXED BY runs_created_at";
+        var sql = $"SELECT r.run_key FROM {from} WHERE r.created_at >= $cut_at AND (r.created_at > $cut_at OR r.run_key >= $cut_key) AND {where}" +
+            $" ORDER BY r.created_at DESC, r.run_key DESC LIMIT {builder.Add(limit)} OFFSET {builder.Add(offset)};";
+        return new SqlStatement(sql, builder.Parameters);
+    }
+
+    /// <summary>The run <c>$walk</c> places into the default order (created_at, run_key), read from the covering index alone.</summary>
+    public const string WalkCutoff = "SELECT created_at, run_key FROM runs INDEXED BY runs_created_at ORDER BY created_at DESC, run_key DESC LIMIT 1 OFFSET $walk;";
 
     private static void AppendOrder(StringBuilder sql, Builder builder, IEnumerable<QueryOrderTerm> order)
     {
@@ -109,44 +182,85 @@ internal static class RunSearchCompiler
     {
         var builder = new Builder();
         var name = builder.Add(metric.Field.Name);
-        var sql = new StringBuilder(count ? "SELECT COUNT(*)" : $"SELECT {RunReader.Columns}");
-        sql.Append($" FROM metrics_latest o CROSS JOIN runs r JOIN experiments e ON e.id = r.experiment_id WHERE o.name = {name} AND r.run_key = o.run_key");
-        if (filter is not null)
-        {
-            sql.Append(" AND ").Append(builder.Condition(filter, correlated: true));
-        }
-
+        var where = filter is null ? null : builder.Condition(filter, correlated: true);
+        var orderBy = new StringBuilder();
         if (!count)
         {
             var direction = metric.Descending ? " DESC" : " ASC";
-            sql.Append(" ORDER BY o.value").Append(direction).Append(", ");
-            AppendOrder(sql, builder, rest);
-            sql.Append("o.run_key").Append(direction).Append(' ');
-            sql.Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, paging!, builder.Add(limit), builder.Add(offset)));
+            orderBy.Append(" ORDER BY o.value").Append(direction).Append(", ");
+            AppendOrder(orderBy, builder, rest);
+            orderBy.Append("o.run_key").Append(direction).Append(' ');
+            orderBy.Append(string.Format(System.Globalization.CultureInfo.InvariantCulture, paging!, builder.Add(limit), builder.Add(offset)));
         }
 
-        return new SqlStatement(sql.Append(';').ToString(), builder.Parameters);
+        var sql = new StringBuilder(count ? "SELECT COUNT(*)" : "SELECT o.run_key");
+        sql.Append(" FROM metrics_latest o CROSS JOIN runs r");
+        if (builder.UsesExperiment)
+        {
+            sql.Append(" JOIN experiments e ON e.id = r.experiment_id");
+        }
+
+        sql.Append($" WHERE o.name = {name} AND r.run_key = o.run_key");
+        if (where is not null)
+        {
+            sql.Append(" AND ").Append(where);
+        }
+
+        return new SqlStatement(sql.Append(orderBy).Append(';').ToString(), builder.Parameters);
     }
 
     /// <summary>Runs without the order metric; the store adds LIMIT and OFFSET parameters $limit and $offset.</summary>
     private static SqlStatement WithoutMetric(QueryExpression? filter, string metric, List<QueryOrderTerm> rest)
     {
         var builder = new Builder();
-        var sql = new StringBuilder($"SELECT {RunReader.Columns} FROM {RunReader.From} WHERE r.run_key NOT IN (SELECT run_key FROM metrics_latest WHERE name = {builder.Add(metric)})");
-        if (filter is not null)
+        var without = $"r.run_key NOT IN (SELECT run_key FROM metrics_latest WHERE name = {builder.Add(metric)})";
+        var where = filter is null ? null : builder.Condition(filter, correlated: true);
+        var orderBy = new StringBuilder();
+        AppendOrder(orderBy, builder, rest);
+        var sql = new StringBuilder($"SELECT r.run_key FROM {builder.From()} WHERE {without}");
+        if (where is not null)
         {
-            sql.Append(" AND ").Append(builder.Condition(filter, correlated: true));
+            sql.Append(" AND ").Append(where);
         }
 
-        sql.Append(" ORDER BY ");
-        AppendOrder(sql, builder, rest);
-        sql.Append("r.run_key DESC LIMIT $limit OFFSET $offset;");
+        sql.Append(" ORDER BY ").Append(orderBy).Append("r.run_key DESC LIMIT $limit OFFSET $offset;");
         return new SqlStatement(sql.ToString(), builder.Parameters);
     }
 
     private sealed class Builder
     {
         public List<(string Name, object? Value)> Parameters { get; } = [];
+
+        /// <summary>Whether a test or order term reads the experiment's name, so the statement must join experiments.</summary>
+        public bool UsesExperiment { get; private set; }
+
+        public string From() => UsesExperiment ? RunReader.From : "runs r";
+
+        private bool _candidates;
+
+        /// <summary>
+        /// Counts the rows a named-field test (a driver of the candidate-set plan) finds in its
+        /// (name, value) index, stopping at <c>$probe</c>.
+        /// </summary>
+        public string CandidateCount(QueryExpression driver)
+        {
+            _candidates = true;
+            try
+            {
+                return $"SELECT COUNT(*) FROM ({Condition(driver)} LIMIT $probe);";
+            }
+            finally
+            {
+                _candidates = false;
+            }
+        }
+
+        private (string Sql, bool Nullable) Column(string attribute)
+        {
+            var column = AttributeColumns[attribute];
+            UsesExperiment |= column.Sql.StartsWith("e.", StringComparison.Ordinal);
+            return column;
+        }
 
         public string Add(object value)
         {
@@ -184,7 +298,7 @@ internal static class RunSearchCompiler
             return "(" + string.Join(" AND ", terms.Select((t, i) => Condition(t, i != driver))) + ")";
         }
 
-        private static void Flatten(QueryExpression expression, List<QueryExpression> terms)
+        public static void Flatten(QueryExpression expression, List<QueryExpression> terms)
         {
             if (expression is QueryAnd and)
             {
@@ -197,7 +311,7 @@ internal static class RunSearchCompiler
             }
         }
 
-        private static int DriverScore(QueryExpression expression) => expression switch
+        public static int DriverScore(QueryExpression expression) => expression switch
         {
             QueryCompare { Field.Kind: not QueryFieldKind.Attribute, Operator: QueryComparison.Equal } => 0,
             QueryIn { Field.Kind: not QueryFieldKind.Attribute, Negated: false } => 1,
@@ -210,7 +324,7 @@ internal static class RunSearchCompiler
         {
             if (field.Kind == QueryFieldKind.Attribute)
             {
-                var (column, nullable) = AttributeColumns[field.Name];
+                var (column, nullable) = Column(field.Name);
                 var test = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, column);
                 return nullable ? $"({column} IS NOT NULL AND {test})" : test;
             }
@@ -218,6 +332,11 @@ internal static class RunSearchCompiler
             var (table, valueColumn) = NamedTable(field.Kind, numeric);
             var name = Add(field.Name);
             var inner = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, valueColumn);
+            if (_candidates)
+            {
+                return $"SELECT 1 FROM {table} WHERE name = {name} AND {inner}";
+            }
+
             return correlated
                 ? $"EXISTS (SELECT 1 FROM {table} WHERE run_key = r.run_key AND name = {name} AND {inner})"
                 : $"r.run_key IN (SELECT run_key FROM {table} WHERE name = {name} AND {inner})";
@@ -231,7 +350,7 @@ internal static class RunSearchCompiler
         {
             if (test.Field.Kind == QueryFieldKind.Attribute)
             {
-                var (column, _) = AttributeColumns[test.Field.Name];
+                var (column, _) = Column(test.Field.Name);
                 return $"{column} IS {(test.Negated ? "NOT " : "")}NULL";
             }
 
@@ -243,7 +362,7 @@ internal static class RunSearchCompiler
         {
             if (field.Kind == QueryFieldKind.Attribute)
             {
-                return AttributeColumns[field.Name].Sql;
+                return Column(field.Name).Sql;
             }
 
             var name = Add(field.Name);

@@ -227,6 +227,35 @@ internal static class SqliteSchema
                 PRIMARY KEY (model, version, policy, group_name)
             ) WITHOUT ROWID;
             """),
+        // History clustered on its read order: one b-tree insert per point instead of a rowid
+        // table plus an index (docs/stores.md). seq orders points with equal step and time as
+        // they were logged; the old rowid did that, so existing points keep their order.
+        (4, "metrics: history as a WITHOUT ROWID table clustered on (run, name, step, time, seq)", """
+            ALTER TABLE metrics RENAME TO metrics_v3;
+            CREATE TABLE metrics (
+                run_key INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                step INTEGER NOT NULL,
+                ts INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                value REAL,
+                PRIMARY KEY (run_key, name, step, ts, seq)
+            ) WITHOUT ROWID;
+            INSERT INTO metrics (run_key, name, step, ts, seq, value)
+                SELECT run_key, name, step, ts, rowid, value FROM metrics_v3 ORDER BY run_key, name, step, ts, rowid;
+            DROP TABLE metrics_v3;
+
+            CREATE TABLE metrics_sequence (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                next INTEGER NOT NULL
+            );
+            INSERT INTO metrics_sequence (id, next) SELECT 1, COALESCE(MAX(seq), 0) + 1 FROM metrics;
+            """),
+        // LIKE ignores ASCII case, as NOCASE does: SQLite turns `name LIKE 'prefix%'` into a range
+        // on this index (a bound pattern too), instead of testing every run.
+        (5, "search: case-insensitive name index for like prefixes", """
+            CREATE INDEX runs_name_nocase ON runs(name COLLATE NOCASE);
+            """),
     ];
 
     public static int LatestVersion => Migrations[^1].Version;

@@ -413,50 +413,44 @@ public sealed class SqliteTrackingStore : ITrackingStore
     {
         var now = Sql.NowMs();
         var latest = new Dictionary<(long Key, string Name), (long Step, long Ts, double Value)>();
-        using var insert = Sql.Command(c, t, "INSERT INTO metrics (run_key, name, step, ts, value) VALUES ($k, $n, $s, $t, $v);",
-            ("$k", 0L), ("$n", ""), ("$s", 0L), ("$t", 0L), ("$v", 0.0));
-        var pk = insert.Parameters["$k"];
-        var pn = insert.Parameters["$n"];
-        var ps = insert.Parameters["$s"];
-        var pt = insert.Parameters["$t"];
-        var pv = insert.Parameters["$v"];
-        insert.Prepare();
-        string? lastRun = null;
-        long key = 0;
-        foreach (var point in points)
+        // One counter read and write per batch (inside this transaction, so processes sharing the
+        // file never hand out the same seq): seq orders points with equal step and time as logged.
+        var seq = (long)Sql.Scalar(c, t, "SELECT next FROM metrics_sequence WHERE id = 1;")!;
+        using (var insert = new MetricHistoryInsert(c))
         {
-            if (!ReferenceEquals(point.RunId, lastRun))
+            string? lastRun = null;
+            long key = 0;
+            foreach (var point in points)
             {
-                if (!TryRunKey(c, t, point.RunId, out key))
+                if (!ReferenceEquals(point.RunId, lastRun))
                 {
-                    if (unknownRuns is null)
+                    if (!TryRunKey(c, t, point.RunId, out key))
                     {
-                        throw new TrackingNotFoundException($"cannot log metric '{point.Name}' for run '{point.RunId}': no such run");
+                        if (unknownRuns is null)
+                        {
+                            throw new TrackingNotFoundException($"cannot log metric '{point.Name}' for run '{point.RunId}': no such run");
+                        }
+
+                        unknownRuns.Add(point.RunId);
+                        lastRun = null;
+                        continue;
                     }
 
-                    unknownRuns.Add(point.RunId);
-                    lastRun = null;
-                    continue;
+                    lastRun = point.RunId;
                 }
 
-                lastRun = point.RunId;
-            }
-
-            var ts = point.Timestamp == default ? now : Sql.Ms(point.Timestamp);
-            pk.Value = key;
-            pn.Value = point.Name;
-            ps.Value = point.Step;
-            pt.Value = ts;
-            // SQLite stores NaN as NULL; reading NULL back gives NaN.
-            pv.Value = double.IsNaN(point.Value) ? DBNull.Value : point.Value;
-            insert.ExecuteNonQuery();
-            var slot = (key, point.Name);
-            if (!latest.TryGetValue(slot, out var current) || point.Step > current.Step || (point.Step == current.Step && ts >= current.Ts))
-            {
-                latest[slot] = (point.Step, ts, point.Value);
+                var ts = point.Timestamp == default ? now : Sql.Ms(point.Timestamp);
+                insert.Insert(key, point.Name, point.Step, ts, seq++, point.Value);
+                // The latest value is kept per batch and written once per (run, metric) below.
+                var slot = (key, point.Name);
+                if (!latest.TryGetValue(slot, out var current) || point.Step > current.Step || (point.Step == current.Step && ts >= current.Ts))
+                {
+                    latest[slot] = (point.Step, ts, point.Value);
+                }
             }
         }
 
+        Sql.Execute(c, t, "UPDATE metrics_sequence SET next = $n WHERE id = 1;", ("$n", seq));
         using var upsert = Sql.Command(c, t, """
             INSERT INTO metrics_latest (run_key, name, step, ts, value) VALUES ($k, $n, $s, $t, $v)
             ON CONFLICT(run_key, name) DO UPDATE SET step = excluded.step, ts = excluded.ts, value = excluded.value
@@ -481,7 +475,7 @@ public sealed class SqliteTrackingStore : ITrackingStore
         using var command = Sql.Command(connection, null, """
             SELECT m.step, m.ts, m.value FROM metrics m
             WHERE m.run_key = (SELECT run_key FROM runs WHERE run_id = $id) AND m.name = $n
-            ORDER BY m.step, m.ts, m.rowid;
+            ORDER BY m.step, m.ts, m.seq;
             """, ("$id", runId), ("$n", name));
         using var reader = command.ExecuteReader();
         var list = new List<MetricPoint>();
@@ -556,44 +550,22 @@ public sealed class SqliteTrackingStore : ITrackingStore
 
     // ---------------------------------------------------------------- search
 
+    /// <summary>How many runs the default-order walk of a search may look at before it falls back (docs/search.md); tests make it small.</summary>
+    internal int SearchWalkRuns { get; set; } = RunSearchCompiler.DefaultWalkRuns;
+
     public Task<RunPage> SearchRunsAsync(RunSearchRequest request, CancellationToken cancellationToken = default)
     {
-        var compiled = RunSearchCompiler.Compile(request);
+        var compiled = RunSearchCompiler.Compile(request, SearchWalkRuns);
         using var connection = _database.OpenReader();
-        var rows = ReadRuns(connection, compiled.Primary);
-        if (compiled.Fallback is { } fallback && rows.Count <= compiled.Limit)
-        {
-            // The page runs past the runs that have the order metric: continue with those without it.
-            var withMetric = rows.Count > 0 || compiled.Offset == 0
-                ? compiled.Offset + rows.Count
-                : Convert.ToInt32(Sql.Scalar(connection, null, compiled.PrimaryCount!.Sql, [.. compiled.PrimaryCount.Parameters]), System.Globalization.CultureInfo.InvariantCulture);
-            rows.AddRange(ReadRuns(connection, fallback with
-            {
-                Parameters = [.. fallback.Parameters, ("$limit", compiled.Limit + 1 - rows.Count), ("$offset", Math.Max(0, compiled.Offset - withMetric))],
-            }));
-        }
-
-        var hasMore = rows.Count > compiled.Limit;
+        var keys = RunSearchExecutor.PageKeys(connection, compiled);
+        var hasMore = keys.Count > compiled.Limit;
         if (hasMore)
         {
-            rows.RemoveRange(compiled.Limit, rows.Count - compiled.Limit);
+            keys.RemoveRange(compiled.Limit, keys.Count - compiled.Limit);
         }
 
-        var details = RunDetailsLoader.Load(connection, rows);
+        var details = RunDetailsLoader.Load(connection, RunReader.ReadByKeys(connection, keys));
         return Task.FromResult(new RunPage(details, hasMore ? compiled.NextPageToken() : null));
-    }
-
-    private static List<(long, RunRecord)> ReadRuns(SqliteConnection connection, SqlStatement statement)
-    {
-        using var command = Sql.Command(connection, null, statement.Sql, [.. statement.Parameters]);
-        using var reader = command.ExecuteReader();
-        var rows = new List<(long, RunRecord)>();
-        while (reader.Read())
-        {
-            rows.Add(RunReader.Read(reader));
-        }
-
-        return rows;
     }
 
     // ---------------------------------------------------------------- helpers

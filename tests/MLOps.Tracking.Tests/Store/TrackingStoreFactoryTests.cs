@@ -62,7 +62,7 @@ public class TrackingStoreFactoryTests
             Assert.Equal("wal", (string)mode.ExecuteScalar()!);
             using var version = connection.CreateCommand();
             version.CommandText = "SELECT MAX(version) FROM schema_migrations;";
-            Assert.Equal(3L, (long)version.ExecuteScalar()!);
+            Assert.Equal((long)Sqlite.SqliteSchema.LatestVersion, (long)version.ExecuteScalar()!);
         }
 
         await using var again = TrackingStoreFactory.Open("sqlite:.mlp/tracking.db", temp.Path);
@@ -104,6 +104,6 @@ public class TrackingStoreFactoryTests
         connection.Open();
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT COUNT(*) FROM schema_migrations;";
-        Assert.Equal(3L, (long)count.ExecuteScalar()!);
+        Assert.Equal((long)Sqlite.SqliteSchema.Migrations.Count, (long)count.ExecuteScalar()!);
     }
 }
