@@ -157,13 +157,7 @@ public sealed class RunCommandTests : IDisposable
         // that the store knows nothing of. Deleting the attempt rows recreates that state.
         Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 2; seq", StringComparison.Ordinal));
         using var process = MlpcProcess.Start(dir, "run", "p.mlp");
-        var pidFile = Path.Combine(dir, "make.pid");
-        for (var i = 0; i < 600 && !File.Exists(pidFile); i++)
-        {
-            Thread.Sleep(50);
-        }
-
-        Assert.True(File.Exists(pidFile), "the step never started");
+        WaitForStep("make.pid");
         process.Kill(entireProcessTree: false);
         process.WaitForExit();
         using (var db = new SqliteConnection($"Data Source={Path.Combine(dir, ".mlp", "tracking.db")};Pooling=False"))
@@ -185,13 +179,7 @@ public sealed class RunCommandTests : IDisposable
     {
         Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 30; seq", StringComparison.Ordinal));
         using var process = MlpcProcess.Start(dir, "run", "p.mlp");
-        var pidFile = Path.Combine(dir, "make.pid");
-        for (var i = 0; i < 600 && !File.Exists(pidFile); i++)
-        {
-            Thread.Sleep(50);
-        }
-
-        Assert.True(File.Exists(pidFile), "the step never started");
+        var pidFile = WaitForStep("make.pid");
         Thread.Sleep(200);
         Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         Assert.True(process.WaitForExit(30_000), "mlpc did not stop on Ctrl-C");
@@ -200,6 +188,19 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("cancelled", stdout);
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal), "the step outlived the cancel");
+    }
+
+    /// <summary>Waits (up to 30 s) for a file a step writes when it starts; its path.</summary>
+    private string WaitForStep(string name)
+    {
+        var path = Path.Combine(dir, name);
+        for (var i = 0; i < 600 && !File.Exists(path); i++)
+        {
+            Thread.Sleep(50);
+        }
+
+        Assert.True(File.Exists(path), "the step never started");
+        return path;
     }
 
     private static long Scalar(SqliteConnection db, string sql)
