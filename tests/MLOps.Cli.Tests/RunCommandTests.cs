@@ -154,8 +154,9 @@ public sealed class RunCommandTests : IDisposable
     public void A_step_submitted_just_before_kill_9_but_never_recorded_is_adopted_not_run_again()
     {
         // Steps submit without waiting for the store: a mlpc killed then leaves a running step
-        // that the store knows nothing of. Deleting the attempt rows recreates that state.
-        Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 2; seq", StringComparison.Ordinal));
+        // that the store knows nothing of. Deleting the attempt rows recreates that state. The step
+        // runs long enough for the second mlpc to start and find it still running, even under load.
+        Write(Pipeline.Replace("sleep 0.3; seq", "echo $$ > make.pid; sleep 6; seq", StringComparison.Ordinal));
         using var process = MlpcProcess.Start(dir, "run", "p.mlp");
         WaitForStep("make.pid");
         process.Kill(entireProcessTree: false);

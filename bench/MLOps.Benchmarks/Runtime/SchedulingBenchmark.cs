@@ -99,7 +99,7 @@ public sealed class SchedulingBenchmark : IBenchmark
     /// </summary>
     private static Cost SpawnFloor(int count)
     {
-        var environment = SessionProcess.Environment([]);
+        var environment = SessionProcess.EnvironmentWith([]);
         var cpu = CpuUsage.Now();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)

@@ -37,7 +37,7 @@ public sealed partial class LocalExecutor : IExecutor
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(node.StderrPath))!);
         File.Delete(Path.Combine(attemptDir, ExitCodeFile));
         var stdout = Path.GetFullPath(node.StdoutPath);
-        var environment = SessionProcess.Environment(node.Env.Append(new(SubmissionMarker, stdout)));
+        var environment = SessionProcess.EnvironmentWith(node.Env.Append(new(SubmissionMarker, stdout)));
         var pid = SessionProcess.Start(Shell, [Shell, "-c", Wrapper, node.Command, stdout, Path.GetFullPath(node.StderrPath), Path.Combine(attemptDir, ExitCodeFile), Path.GetFullPath(node.WorkDir)], environment);
         var text = pid.ToString(CultureInfo.InvariantCulture);
         // One small write: a reader sees the whole pid or nothing it can parse. Until it is on disk

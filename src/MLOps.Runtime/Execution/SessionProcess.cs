@@ -112,7 +112,7 @@ public static partial class SessionProcess
     }
 
     /// <summary>This process's environment with <paramref name="overrides"/> applied, as NAME=VALUE strings.</summary>
-    public static List<string> Environment(IEnumerable<KeyValuePair<string, string>> overrides)
+    public static List<string> EnvironmentWith(IEnumerable<KeyValuePair<string, string>> overrides)
     {
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
