@@ -6,7 +6,10 @@ namespace MLOps.Cli;
 /// <summary>The composition root: every command group is built by its own class under Commands/.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => CreateRoot().Parse(args).Invoke();
+    // mlpc run and mlpc sweep handle SIGINT and SIGTERM themselves (cancel, end the steps, record
+    // the run as cancelled); System.CommandLine's own handler would end the process two seconds
+    // after the signal, whatever the cancel was still doing.
+    public static int Main(string[] args) => CreateRoot().Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
     public static RootCommand CreateRoot()
     {

@@ -191,6 +191,26 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal), "the step outlived the cancel");
     }
 
+    [Fact]
+    public void A_cancel_that_outlasts_two_seconds_still_ends_with_the_run_recorded_as_cancelled()
+    {
+        // The step ignores SIGTERM, so mlpc ends it with SIGKILL after its grace (2 s): the cancel
+        // takes longer than the two seconds after which System.CommandLine's own signal handling
+        // would end the process before the run is recorded.
+        Write(Pipeline.Replace("sleep 0.3; seq", "trap '' TERM; echo $$ > make.pid; sleep 30; seq", StringComparison.Ordinal));
+        using var process = MlpcProcess.Start(dir, "run", "p.mlp");
+        WaitForStep("make.pid");
+        Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Assert.True(process.WaitForExit(30_000), "mlpc did not stop on SIGTERM");
+        var stdout = process.StandardOutput.ReadToEnd();
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("cancelled", stdout);
+        Assert.Contains("resume it with", stdout);
+        using var db = new SqliteConnection($"Data Source={Path.Combine(dir, ".mlp", "tracking.db")};Pooling=False");
+        db.Open();
+        Assert.Equal(0L, Scalar(db, "select count(*) from runs where status = 'running'"));
+    }
+
     /// <summary>Waits (up to 30 s) for a file a step writes when it starts; its path.</summary>
     private string WaitForStep(string name)
     {

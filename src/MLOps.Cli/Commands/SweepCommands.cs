@@ -67,7 +67,7 @@ public static class SweepCommands
                 };
                 await using var executors = RunCommands.DefaultExecutors(localKillGrace: TimeSpan.FromMilliseconds(500));
                 using var cancel = new CancellationTokenSource();
-                using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
+                void Cancel(System.Runtime.InteropServices.PosixSignalContext c)
                 {
                     if (!cancel.IsCancellationRequested)
                     {
@@ -75,7 +75,10 @@ public static class SweepCommands
                         ctx.Error.WriteLine("cancelling the sweep: running trials are ended and restart on --resume");
                         cancel.Cancel();
                     }
-                });
+                }
+
+                using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Cancel);
+                using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Cancel);
                 var runner = new PipelineTrialRunner(stores, executors, loaded.Plan, loaded.Digest, ctx.WorkingDirectory, RunCommands.WorkRoot(ctx, result),
                     Environment.ProcessorCount, null, afterRegister?.Invoke(stores));
                 using var view = new SweepView(ctx.Out, ctx.Interactive, definition.Objective);
