@@ -35,10 +35,11 @@ internal sealed class RunHarness : IAsyncDisposable
         return result.Plan!;
     }
 
-    public async Task<RunResult> RunAsync(ExecutionPlan plan, CancellationToken cancellationToken = default, int maxParallel = 4, string? resume = null)
+    /// <summary>Runs <paramref name="plan"/>; <paramref name="stores"/> stands in for <see cref="Stores"/> (a store that fails on purpose).</summary>
+    public async Task<RunResult> RunAsync(ExecutionPlan plan, CancellationToken cancellationToken = default, int maxParallel = 4, string? resume = null, TrackingStores? stores = null)
     {
         await using var executors = new ExecutorProvider();
-        var runner = new PlanRunner(Stores, executors, new Recorder(Messages), Machine);
+        var runner = new PlanRunner(stores ?? Stores, executors, new Recorder(Messages), Machine);
         var json = PlanJson.Write(plan);
         return await runner.RunAsync(new RunRequest
         {

@@ -191,6 +191,48 @@ public sealed class SchedulerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_store_that_fails_mid_run_stops_the_run_and_a_resume_on_a_healthy_store_finishes_it()
+    {
+        var source = """
+            step a() -> (out: File) {
+              run = "echo a >> ran-a; echo a > ${out.out}"
+            }
+            step b(x: File) -> (out: File) {
+              run = "echo b >> ran-b; sleep 0.5; cp ${x} ${out.out}"
+            }
+            step c(x: File) -> (out: File) {
+              run = "echo c >> ran-c; cp ${x} ${out.out}"
+            }
+            pipeline p() -> (out: File) {
+              let x = a()
+              let y = b(x: x.out)
+              let z = c(x: y.out)
+              return { out: z.out }
+            }
+            """;
+        var plan = RunHarness.Compile(source);
+        var failing = new MLOps.Tracking.TrackingStores(h.Stores.Uri, FailingTrackingStore.Create(h.Stores.Runs, id => id.EndsWith("/b", StringComparison.Ordinal)), h.Stores.Registry, h.Stores.Artifacts);
+
+        var first = await h.RunAsync(plan, stores: failing);
+
+        Assert.Equal(RunStatus.Failed, first.Status);
+        Assert.Contains("disk I/O error (injected)", first.Message);
+        Assert.Equal(0, h.Runs("c")); // nothing more is started once the store has refused a write
+        Assert.Equal(RunStatus.Failed, (await h.Stores.Runs.GetRunAsync(first.RunId))!.Status);
+
+        var resumed = await h.RunAsync(plan, resume: first.RunId);
+
+        Assert.Equal(RunStatus.Succeeded, resumed.Status);
+        Assert.Equal(1, h.Runs("a"));
+        Assert.Equal(1, h.Runs("c"));
+        Assert.Equal(1, h.Runs("b")); // its attempt ended and was recorded: the resume takes its outputs
+        Assert.Equal("a", File.ReadAllText(Assert.IsType<ArtifactValue>(resumed.Outputs["out"]).Path).Trim());
+        var steps = await h.Stores.Runs.GetChildRunsAsync(first.RunId);
+        Assert.Equal(["a", "b", "c"], steps.Select(s => s.Name).Order());
+        Assert.All(steps, s => Assert.Equal(RunStatus.Succeeded, s.Status));
+    }
+
+    [Fact]
     public async Task A_step_that_always_fails_fails_the_run_and_blocks_only_what_depends_on_it()
     {
         var source = """
