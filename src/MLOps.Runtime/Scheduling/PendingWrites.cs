@@ -29,9 +29,20 @@ internal sealed class PendingWrites
     /// <summary>Gives the writes to the run without waiting; the task ends when all have been committed or failed.</summary>
     public Task HandTo(RunWrites run)
     {
-        var all = writes.Count == 0 ? Task.CompletedTask : Task.WhenAll(writes.ToArray());
+        if (writes.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        // Each on its own: a write that has already failed stops the run before the next step
+        // starts, without waiting for the step's other writes to commit.
+        foreach (var write in writes)
+        {
+            run.Watch(write);
+        }
+
+        var all = Task.WhenAll(writes.ToArray());
         writes.Clear();
-        run.Watch(all);
         return all;
     }
 }

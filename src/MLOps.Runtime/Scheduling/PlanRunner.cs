@@ -297,7 +297,10 @@ public sealed class PlanRunner(TrackingStores stores, IExecutorProvider executor
         private readonly CancellationToken cancellation;
         private readonly List<WorkItem> ready = [];
         private readonly LinkedList<NodeItem> readyNodes = new();
-        private readonly Channel<(WorkItem Item, Func<Task> Complete)> completions = Channel.CreateUnbounded<(WorkItem, Func<Task>)>();
+        // The loop goes on on the thread that completed an item (no hop through the thread pool
+        // between one step's end and the next one's start); only the loop reads.
+        private readonly Channel<(WorkItem Item, Func<Task> Complete)> completions = Channel.CreateUnbounded<(WorkItem, Func<Task>)>(
+            new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
         private readonly Dictionary<string, StepProgress> steps = [];
         private readonly Dictionary<IExecutor, ExecutionMonitor> monitors = [];
         private readonly ResourcePool pool;
