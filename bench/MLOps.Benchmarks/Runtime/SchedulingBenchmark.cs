@@ -53,6 +53,11 @@ public sealed class SchedulingBenchmark : IBenchmark
 
         var floor = SpawnFloor(300);
         var snakemake = File.Exists("/usr/bin/snakemake");
+        if (!snakemake)
+        {
+            Console.WriteLine("Snakemake is not installed (`apt-get install snakemake`: 7.21 on Debian 12): its columns stay empty.");
+        }
+
         Console.WriteLine($"spawn floor (/bin/sh -c ':' by posix_spawn in a new session, then waitpid; one at a time): {BenchStats.F(floor.WallMs, 3)} ms wall, {BenchStats.F(floor.CpuMs, 3)} ms CPU (parent and child)");
         Console.WriteLine($"load average before: {LoadAverage()}; scratch folders under {Path.GetTempPath()}; warm-up: {(warmup > 0 ? $"a {warmup}-step run of each shape first (JIT done before timing)" : "none (the first run in the process pays the JIT)")}");
         Console.WriteLine();
@@ -71,7 +76,7 @@ public sealed class SchedulingBenchmark : IBenchmark
             {
                 var parallel = Parallel(shape);
                 var ours = Overhead(await MlpcAsync(shape, n), floor, n, parallel);
-                string snakeWall = "not run", snakeOverhead = "", ratio = "";
+                string snakeWall = snakemake ? "not run (over --snakemake-max)" : "not installed", snakeOverhead = "", ratio = "";
                 if (snakemake && n <= snakeMax)
                 {
                     try
