@@ -127,7 +127,26 @@ public sealed class SqliteTrackingStore : ITrackingStore
         Sql.Execute(c, t, "INSERT INTO run_status_history (run_key, seq, from_status, to_status, at, message) VALUES ($k, 1, NULL, $s, $at, 'created');",
             ("$k", key), ("$s", run.Status.ToWord()), ("$at", created));
         _runKeys[run.RunId] = key;
-        return new RunCreateResult(RunReader.ReadOne(c, t, "r.run_key = $k", ("$k", key))!.Value.Run, Created: true);
+        // The row as inserted, without reading it back (every step creates one).
+        return new RunCreateResult(new RunRecord
+        {
+            RunId = run.RunId,
+            ExperimentId = experiment.Id,
+            Experiment = experiment.Name,
+            Kind = run.Kind,
+            Name = run.Name,
+            ParentRunId = run.ParentRunId,
+            RootRunId = rootRunId,
+            NodeInstanceId = run.NodeInstanceId,
+            Pipeline = run.Pipeline,
+            SourceFile = run.SourceFile,
+            SourceDigest = run.SourceDigest,
+            PlanDigest = run.PlanDigest,
+            GitCommit = run.GitCommit,
+            Status = run.Status,
+            CreatedAt = Sql.Time(created),
+            StartTime = run.Status == RunStatus.Running ? Sql.Time(created) : null,
+        }, Created: true);
     }
 
     public Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
@@ -198,7 +217,14 @@ public sealed class SqliteTrackingStore : ITrackingStore
                     ("$k", key), ("$from", run.Status.ToWord()), ("$to", update.Status.ToWord()), ("$at", at), ("$m", update.Message));
             }
 
-            run = RunReader.ReadOne(c, t, "r.run_key = $k", ("$k", key))!.Value.Run;
+            // The row as the UPDATE left it, without reading it back (every step changes status twice).
+            run = run with
+            {
+                Status = update.Status,
+                StartTime = update.Status == RunStatus.Running ? run.StartTime ?? Sql.Time(at) : run.StartTime,
+                EndTime = update.Status.IsTerminal() ? Sql.Time(at) : null,
+                CachedFromRunId = cachedFrom ?? run.CachedFromRunId,
+            };
         }
 
         return new RunStatusUpdateResult(true, run);

@@ -25,6 +25,11 @@ public sealed class RunTests : IDisposable
         Assert.Equal("sha256:src", first.Run.SourceDigest);
         Assert.Equal("abc123", first.Run.GitCommit);
         Assert.Single(await stores.Runs.GetStatusHistoryAsync("p1"));
+
+        // What creation returns is what is stored, for a step created running as well.
+        var step = await stores.Runs.CreateRunAsync(Step("s1", "p1", "fit[0]") with { Status = RunStatus.Running });
+        Assert.Equal(await stores.Runs.GetRunAsync("s1"), step.Run);
+        Assert.NotNull(step.Run.StartTime);
     }
 
     [Fact]
@@ -94,11 +99,13 @@ public sealed class RunTests : IDisposable
         Assert.Equal(t0, failed.Run.StartTime);
         Assert.Equal(t0.AddSeconds(5), failed.Run.EndTime);
         Assert.Equal(TimeSpan.FromSeconds(5), failed.Run.Duration);
+        Assert.Equal(await stores.Runs.GetRunAsync("p1"), failed.Run); // what is returned is what is stored
 
         // Resume: running again clears the end time but keeps the first start.
         var resumed = await stores.Runs.SetRunStatusAsync("p1", new RunStatusUpdate(RunStatus.Running, "resume", At: t0.AddSeconds(9)));
         Assert.Null(resumed.Run.EndTime);
         Assert.Equal(t0, resumed.Run.StartTime);
+        Assert.Equal(await stores.Runs.GetRunAsync("p1"), resumed.Run);
 
         var history = await stores.Runs.GetStatusHistoryAsync("p1");
         Assert.Equal(
