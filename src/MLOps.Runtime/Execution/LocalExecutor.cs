@@ -39,11 +39,8 @@ public sealed partial class LocalExecutor : IExecutor
         var stdout = Path.GetFullPath(node.StdoutPath);
         var environment = SessionProcess.EnvironmentWith(node.Env.Append(new(SubmissionMarker, stdout)));
         var pid = SessionProcess.Start(Shell, [Shell, "-c", Wrapper, node.Command, stdout, Path.GetFullPath(node.StderrPath), Path.Combine(attemptDir, ExitCodeFile), Path.GetFullPath(node.WorkDir), Path.Combine(attemptDir, PidFile)], environment);
+        // The pid file is the wrapper's to write: mlpc may be killed while it spawns.
         var text = pid.ToString(CultureInfo.InvariantCulture);
-        // One small write: a reader sees the whole pid or nothing it can parse. The wrapper writes
-        // the same line first thing, so a mlpc killed while it spawns (the child may still start)
-        // leaves a step that the next mlpc finds.
-        File.WriteAllText(Path.Combine(attemptDir, PidFile), text + "\n");
         var id = text + ":" + (StartTime(pid) ?? "0");
         running[id] = new Running(exits.WhenExited(pid));
         var handle = new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
@@ -54,11 +51,11 @@ public sealed partial class LocalExecutor : IExecutor
 
     /// <summary>
     /// The shell that runs a command (arguments: stdout log, stderr log, exit-code file, working
-    /// folder, pid file): it leaves its pid in a file before anything else (so a mlpc killed during
-    /// the spawn does not leave a step nobody can find), sends output straight to the log files (so
-    /// the step outlives a killed mlpc instead of dying on a broken pipe) and leaves the exit code
-    /// in a file (so a restarted mlpc learns how an orphan ended). <c>eval</c> runs the command in this shell: no second process
-    /// per step.
+    /// folder, pid file): it leaves its pid in a file before anything else, in one small write (so a
+    /// mlpc killed at any moment of the spawn, the child starting anyway, leaves a step the next mlpc
+    /// finds), sends output straight to the log files (so the step outlives a killed mlpc instead of
+    /// dying on a broken pipe) and leaves the exit code in a file (so a restarted mlpc learns how an
+    /// orphan ended). <c>eval</c> runs the command in this shell: no second process per step.
     /// </summary>
     private const string Wrapper =
         "printf '%s\\n' $$ > \"$5\"; __mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; " +

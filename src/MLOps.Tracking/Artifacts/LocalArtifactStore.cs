@@ -45,14 +45,13 @@ public sealed class LocalArtifactStore : IArtifactStore
 
     public async Task<StoredArtifact> PutFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        // Small files are read synchronously: most step outputs are small, and an asynchronous
-        // read of a few bytes costs a trip through the thread pool on Linux.
-        var small = new FileInfo(path) is { Exists: true, Length: <= HashFirstLimit };
-        await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, small ? 1 << 12 : 1 << 16,
-            small ? FileOptions.SequentialScan : FileOptions.Asynchronous | FileOptions.SequentialScan);
+        // Small files are hashed with synchronous reads: most step outputs are small, and on Linux
+        // an asynchronous read of a few bytes costs a trip through the thread pool (which is all
+        // an asynchronous file read is there, so larger files lose nothing by a synchronous handle).
+        await using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         if (source.Length <= HashFirstLimit)
         {
-            var hex = Convert.ToHexStringLower(small ? SHA256.HashData(source) : await SHA256.HashDataAsync(source, cancellationToken).ConfigureAwait(false));
+            var hex = Convert.ToHexStringLower(SHA256.HashData(source));
             if (HoldsObject(ObjectPath("objects", hex), source.Length))
             {
                 return new StoredArtifact(Prefix + hex, source.Length, ObjectUri("objects", hex), IsDirectory: false);
