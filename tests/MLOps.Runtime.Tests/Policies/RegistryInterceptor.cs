@@ -1,4 +1,3 @@
-using System.Reflection;
 using MLOps.Tracking.Registry;
 
 namespace MLOps.Runtime.Tests.Policies;
@@ -7,42 +6,15 @@ namespace MLOps.Runtime.Tests.Policies;
 /// Wraps a registry and runs a hook before each alias change, so tests can put another writer
 /// (or a barrier) exactly between a policy's evaluation and its compare-and-swap.
 /// </summary>
-public class RegistryInterceptor : DispatchProxy
+public static class RegistryInterceptor
 {
-    private IModelRegistry _inner = null!;
-    private Func<AliasChange, Task> _beforeChange = null!;
+    public static IModelRegistry Create(IModelRegistry inner, Func<AliasChange, Task> beforeChange) =>
+        Interception<IModelRegistry>.Replace(inner, nameof(IModelRegistry.ChangeAliasAsync), (registry, args) =>
+            ChangeAsync(registry, (AliasChange)args[0]!, (CancellationToken)args[1]!, beforeChange));
 
-    public static IModelRegistry Create(IModelRegistry inner, Func<AliasChange, Task> beforeChange)
+    private static async Task<AliasChangeResult> ChangeAsync(IModelRegistry registry, AliasChange change, CancellationToken token, Func<AliasChange, Task> beforeChange)
     {
-        var proxy = Create<IModelRegistry, RegistryInterceptor>();
-        var self = (RegistryInterceptor)(object)proxy;
-        self._inner = inner;
-        self._beforeChange = beforeChange;
-        return proxy;
-    }
-
-    protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-    {
-        if (targetMethod!.Name == nameof(IModelRegistry.ChangeAliasAsync))
-        {
-            var change = (AliasChange)args![0]!;
-            var token = (CancellationToken)args[1]!;
-            return ChangeAsync(change, token);
-        }
-
-        try
-        {
-            return targetMethod.Invoke(_inner, args);
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            throw e.InnerException;
-        }
-    }
-
-    private async Task<AliasChangeResult> ChangeAsync(AliasChange change, CancellationToken token)
-    {
-        await _beforeChange(change);
-        return await _inner.ChangeAliasAsync(change, token);
+        await beforeChange(change);
+        return await registry.ChangeAliasAsync(change, token);
     }
 }
