@@ -35,8 +35,11 @@ internal sealed class RunHarness : IAsyncDisposable
         return result.Plan!;
     }
 
-    /// <summary>Runs <paramref name="plan"/>; <paramref name="stores"/> stands in for <see cref="Stores"/> (a store that fails on purpose).</summary>
-    public async Task<RunResult> RunAsync(ExecutionPlan plan, CancellationToken cancellationToken = default, int maxParallel = 4, string? resume = null, TrackingStores? stores = null)
+    /// <summary>
+    /// Runs <paramref name="plan"/>; <paramref name="stores"/> stands in for <see cref="Stores"/> (a store
+    /// that fails on purpose) and <paramref name="onMetric"/> hears each metric point as it is read.
+    /// </summary>
+    public async Task<RunResult> RunAsync(ExecutionPlan plan, CancellationToken cancellationToken = default, int maxParallel = 4, string? resume = null, TrackingStores? stores = null, Action<Tracking.Runs.MetricPoint>? onMetric = null)
     {
         await using var executors = new ExecutorProvider();
         var runner = new PlanRunner(stores ?? Stores, executors, new Recorder(Messages), Machine);
@@ -50,6 +53,7 @@ internal sealed class RunHarness : IAsyncDisposable
             MaxParallel = maxParallel,
             ResumeRunId = resume,
             PollInterval = TimeSpan.FromMilliseconds(100),
+            OnMetric = onMetric,
         }, cancellationToken);
     }
 

@@ -488,6 +488,44 @@ public sealed class SchedulerTests : IAsyncLifetime
         Assert.Equal(1, h.Runs("make"));
         Assert.Equal(stepsBefore, (await h.Stores.Runs.GetChildRunsAsync(runId)).Count);
     }
+
+    [Fact]
+    public async Task Metrics_reach_the_store_while_the_step_still_runs()
+    {
+        // The step logs a point, then succeeds only if the test answers before 30 s are up; the
+        // test answers only once it has read the point back from the store.
+        File.WriteAllText(Path.Combine(h.Root, "step.sh"), """
+            printf '%s\n' '{"name": "loss", "value": 0.5, "step": 1}' >> "$MLP_METRICS_FILE"
+            i=0
+            while [ ! -e seen ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+            [ -e seen ] && : > "$1"
+            """);
+        var source = """
+            step train() -> (model: Model) {
+              run = "sh step.sh ${out.model}"
+            }
+            pipeline p() -> (model: Model) {
+              let t = train()
+              return { model: t.model }
+            }
+            """;
+        var stepRun = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = Task.Run(async () =>
+        {
+            var id = await stepRun.Task;
+            while ((await h.Stores.Runs.GetMetricHistoryAsync(id, "loss")).Count == 0)
+            {
+                await Task.Delay(50);
+            }
+
+            File.WriteAllText(Path.Combine(h.Root, "seen"), "");
+        });
+
+        var result = await h.RunAsync(RunHarness.Compile(source), onMetric: point => stepRun.TrySetResult(point.RunId));
+        Assert.True(result.Status == RunStatus.Succeeded, result.Message);
+        await seen.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(0.5, (await h.Stores.Runs.GetMetricHistoryAsync(result.RunId + "/train", "loss")).Single().Value);
+    }
 }
 
 public sealed class PythonHelperTests : IAsyncLifetime
