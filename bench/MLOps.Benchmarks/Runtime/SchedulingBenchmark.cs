@@ -14,7 +14,9 @@ namespace MLOps.Benchmarks.Runtime;
 /// shell, and against Snakemake on the same DAG in the same run.
 /// Args: sizes (default "1000,10000"), then "--snakemake-max N" (largest size given to Snakemake;
 /// default 10000) and "--snakemake-budget SECONDS" (default 600): a Snakemake run still going then
-/// is stopped and reported as a bound ("&gt; 600 s"; its overhead at least what that time implies).
+/// is stopped and reported as a bound ("&gt; 600 s"; its overhead at least what that time implies),
+/// and "--snakemake-scheduler ilp|greedy" (default: Snakemake's own, ilp; it matters only when
+/// more steps are ready than there are cores, as in the fan-out).
 /// </summary>
 public sealed class SchedulingBenchmark : IBenchmark
 {
@@ -46,6 +48,7 @@ public sealed class SchedulingBenchmark : IBenchmark
         var sizes = args.Length > 0 && !args[0].StartsWith('-') ? args[0].Split(',').Select(int.Parse).ToArray() : [1000, 10000];
         var snakeMax = args.SkipWhile(a => a != "--snakemake-max").Skip(1).Select(int.Parse).FirstOrDefault(10000);
         var snakeBudget = TimeSpan.FromSeconds(args.SkipWhile(a => a != "--snakemake-budget").Skip(1).Select(int.Parse).FirstOrDefault(600));
+        var snakeScheduler = args.SkipWhile(a => a != "--snakemake-scheduler").Skip(1).FirstOrDefault();
         var shapes = args.SkipWhile(a => a != "--shapes").Skip(1).Select(a => a.Split(',')).FirstOrDefault(["chain", "fan-out/fan-in"]);
         var warmup = args.SkipWhile(a => a != "--warmup").Skip(1).Select(int.Parse).FirstOrDefault(200);
         var scratch = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault();
@@ -62,6 +65,7 @@ public sealed class SchedulingBenchmark : IBenchmark
         }
 
         Console.WriteLine($"spawn floor (/bin/sh -c ':' by posix_spawn in a new session, then waitpid; one at a time): {BenchStats.F(floor.WallMs, 3)} ms wall, {BenchStats.F(floor.CpuMs, 3)} ms CPU (parent and child)");
+        Console.WriteLine($"Snakemake: up to {snakeMax:N0} steps, {snakeBudget.TotalSeconds:0} s at most per run, scheduler {snakeScheduler ?? "ilp (its default)"}");
         Console.WriteLine($"load average before: {LoadAverage()}; scratch folders under {Path.GetTempPath()}; warm-up: {(warmup > 0 ? $"a {warmup}-step run of each shape first (JIT done before timing)" : "none (the first run in the process pays the JIT)")}");
         Console.WriteLine();
         Console.WriteLine("Overhead per step = (measured − N × spawn floor [÷ parallel for wall]) ÷ N; CPU counts the orchestrator and every process it started.");
@@ -84,7 +88,7 @@ public sealed class SchedulingBenchmark : IBenchmark
                 {
                     try
                     {
-                        var (s, done) = Snakemake(shape, n, snakeBudget);
+                        var (s, done) = Snakemake(shape, n, snakeBudget, snakeScheduler);
                         var theirs = Overhead(s, floor, n, parallel);
                         // Stopped at the budget: the whole run would have taken longer, so every figure is a lower bound.
                         var atLeast = done < n ? "> " : "";
@@ -214,7 +218,7 @@ public sealed class SchedulingBenchmark : IBenchmark
         [new PlanFanOut("f", "i", new ConstExpr(new ListValue([.. Enumerable.Range(0, n).Select(i => PlanValue.Of((long)i))])), null)]);
 
     /// <summary>Snakemake on the same DAG: what it cost, and how many of the steps it ran (fewer than n when stopped at the budget).</summary>
-    private static (Cost Cost, int Done) Snakemake(string shape, int n, TimeSpan budget)
+    private static (Cost Cost, int Done) Snakemake(string shape, int n, TimeSpan budget, string? scheduler)
     {
         var dir = BenchStats.ScratchFolder("snake");
         try
@@ -251,6 +255,12 @@ public sealed class SchedulingBenchmark : IBenchmark
             foreach (var a in new[] { "--cores", Parallel(shape).ToString(System.Globalization.CultureInfo.InvariantCulture), "--config", "n=" + n, "--quiet" })
             {
                 psi.ArgumentList.Add(a);
+            }
+
+            if (scheduler is not null)
+            {
+                psi.ArgumentList.Add("--scheduler");
+                psi.ArgumentList.Add(scheduler);
             }
 
             var cpu = CpuUsage.Now();
