@@ -3,8 +3,9 @@ using System.Reflection;
 namespace MLOps.Runtime.Tests;
 
 /// <summary>
-/// A real implementation of <typeparamref name="T"/> with one method replaced, so a test can put a
-/// fault or a hook exactly where it needs one while everything else runs for real.
+/// A real implementation of <typeparamref name="T"/> with one method (every overload of its name)
+/// replaced, so a test can put a fault or a hook exactly where it needs one while everything else
+/// runs for real.
 /// </summary>
 public class Interception<T> : DispatchProxy
     where T : class
