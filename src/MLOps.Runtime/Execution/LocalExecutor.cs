@@ -21,6 +21,9 @@ public sealed partial class LocalExecutor : IExecutor
     private readonly ConcurrentDictionary<string, Running> running = new();
     private readonly ExitWaiters exits = new();
 
+    /// <summary>Steps get the environment mlpc had when this executor was made, with their own variables on top.</summary>
+    private readonly InheritedEnvironment inherited = InheritedEnvironment.Capture();
+
     public string Kind => "local";
 
     /// <summary>A submission leaves its pid in its attempt folder at once.</summary>
@@ -37,7 +40,7 @@ public sealed partial class LocalExecutor : IExecutor
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(node.StderrPath))!);
         File.Delete(Path.Combine(attemptDir, ExitCodeFile));
         var stdout = Path.GetFullPath(node.StdoutPath);
-        var environment = SessionProcess.EnvironmentWith(node.Env.Append(new(SubmissionMarker, stdout)));
+        var environment = inherited.With(node.Env.Append(new(SubmissionMarker, stdout)));
         var pid = SessionProcess.Start(Shell, [Shell, "-c", Wrapper, node.Command, stdout, Path.GetFullPath(node.StderrPath), Path.Combine(attemptDir, ExitCodeFile), Path.GetFullPath(node.WorkDir), Path.Combine(attemptDir, PidFile)], environment);
         // The pid file is the wrapper's to write: mlpc may be killed while it spawns.
         var text = pid.ToString(CultureInfo.InvariantCulture);

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Runtime.InteropServices;
 
 namespace MLOps.Runtime.Execution;
@@ -112,27 +111,8 @@ public static partial class SessionProcess
     }
 
     /// <summary>This process's environment with <paramref name="overrides"/> applied, as NAME=VALUE strings.</summary>
-    public static List<string> EnvironmentWith(IEnumerable<KeyValuePair<string, string>> overrides)
-    {
-        var merged = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
-        {
-            merged[(string)entry.Key] = (string?)entry.Value ?? "";
-        }
-
-        foreach (var (name, value) in overrides)
-        {
-            merged[name] = value;
-        }
-
-        var result = new List<string>(merged.Count);
-        foreach (var (name, value) in merged)
-        {
-            result.Add(name + "=" + value);
-        }
-
-        return result;
-    }
+    public static List<string> EnvironmentWith(IEnumerable<KeyValuePair<string, string>> overrides) =>
+        InheritedEnvironment.Capture().With(overrides);
 
     private static nint Keep(List<nint> strings, string value)
     {
