@@ -133,7 +133,7 @@ public sealed class SchedulingBenchmark : IBenchmark
     /// </summary>
     private static Cost SpawnFloor(int count)
     {
-        var environment = SessionProcess.EnvironmentWith([]);
+        var environment = InheritedEnvironment.Capture().With([]);
         var cpu = CpuUsage.Now();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)

@@ -5,7 +5,7 @@ namespace MLOps.Runtime.Execution;
 /// <summary>
 /// This process's environment as it was when captured, kept as the NAME=VALUE strings a child
 /// gets. An executor captures it once: rebuilding it from <see cref="Environment.GetEnvironmentVariables()"/>
-/// for every spawn allocated about 24 KiB per step, the largest single share of a step's allocations.
+/// for every spawn allocated about 20 KiB per step (176 → 157 KiB in the scheduling benchmark).
 /// </summary>
 public sealed class InheritedEnvironment
 {

@@ -110,10 +110,6 @@ public static partial class SessionProcess
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal;
     }
 
-    /// <summary>This process's environment with <paramref name="overrides"/> applied, as NAME=VALUE strings.</summary>
-    public static List<string> EnvironmentWith(IEnumerable<KeyValuePair<string, string>> overrides) =>
-        InheritedEnvironment.Capture().With(overrides);
-
     private static nint Keep(List<nint> strings, string value)
     {
         var native = Marshal.StringToCoTaskMemUTF8(value);

@@ -11,7 +11,7 @@ public sealed class SessionProcessTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     private static int Sh(string script, IReadOnlyList<string>? environment = null) =>
-        SessionProcess.Start("/bin/sh", ["/bin/sh", "-c", script], environment ?? SessionProcess.EnvironmentWith([]));
+        SessionProcess.Start("/bin/sh", ["/bin/sh", "-c", script], environment ?? InheritedEnvironment.Capture().With([]));
 
     [Theory]
     [InlineData("exit 0", 0)]
@@ -55,7 +55,7 @@ public sealed class SessionProcessTests : IDisposable
     public void The_environment_given_is_the_childs_whole_environment()
     {
         var file = Path.Combine(dir, "env");
-        var environment = SessionProcess.EnvironmentWith([new("MLP_SPAWN_TEST", "a b=c")]);
+        var environment = InheritedEnvironment.Capture().With([new("MLP_SPAWN_TEST", "a b=c")]);
         Assert.Equal(0, SessionProcess.WaitForExit(Sh($"printf '%s' \"$MLP_SPAWN_TEST\" > {file}", environment)));
         Assert.Equal("a b=c", File.ReadAllText(file));
         Assert.Equal(0, SessionProcess.WaitForExit(Sh($"env > {file}", ["ONLY=1", "PATH=/usr/bin:/bin"])));
