@@ -3,13 +3,15 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using MLOps.Runtime.Values;
 
 namespace MLOps.Runtime.Execution;
 
 /// <summary>
-/// Runs nodes as local processes: <c>/bin/sh -c COMMAND</c> in a new session (so the node and every
+/// Runs nodes as local processes: each in a shell of its own in a new session (so the node and every
 /// process it starts form one group that cancel and timeouts end together; see
-/// <see cref="SessionProcess"/>), stdout and stderr to the node's log files. Handles carry the pid
+/// <see cref="SessionProcess"/>), started ahead of need (<see cref="WarmShells"/>), stdout and stderr
+/// to the node's log files. Handles carry the pid
 /// and the process start time, so a restarted mlpc tells its own orphans from an unrelated process
 /// that reused the pid.
 /// </summary>
@@ -21,8 +23,10 @@ public sealed partial class LocalExecutor : IExecutor
     private readonly ConcurrentDictionary<string, Running> running = new();
     private readonly ExitWaiters exits = new();
 
-    /// <summary>Steps get the environment mlpc had when this executor was made, with their own variables on top.</summary>
-    private readonly InheritedEnvironment inherited = InheritedEnvironment.Capture();
+    /// <summary>Steps run in shells started ahead, with the environment mlpc had when this executor was made and their own variables on top.</summary>
+    private readonly WarmShells shells;
+
+    public LocalExecutor() => shells = new WarmShells(InheritedEnvironment.Capture(), exits);
 
     public string Kind => "local";
 
@@ -39,34 +43,65 @@ public sealed partial class LocalExecutor : IExecutor
         Directory.CreateDirectory(attemptDir);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(node.StderrPath))!);
         File.Delete(Path.Combine(attemptDir, ExitCodeFile));
-        var stdout = Path.GetFullPath(node.StdoutPath);
-        var environment = inherited.With(node.Env.Append(new(SubmissionMarker, stdout)));
-        var pid = SessionProcess.Start(Shell, [Shell, "-c", Wrapper, node.Command, stdout, Path.GetFullPath(node.StderrPath), Path.Combine(attemptDir, ExitCodeFile), Path.GetFullPath(node.WorkDir), Path.Combine(attemptDir, PidFile)], environment);
-        // The pid file is the wrapper's to write: mlpc may be killed while it spawns.
-        var text = pid.ToString(CultureInfo.InvariantCulture);
-        var id = text + ":" + (StartTime(pid) ?? "0");
-        running[id] = new Running(exits.WhenExited(pid));
-        var handle = new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath);
-        return Task.FromResult(handle);
+        var script = Script(node, attemptDir);
+        var shell = shells.Take();
+        try
+        {
+            shell.Run(script);
+        }
+        catch (IOException)
+        {
+            // The shell ended between being taken and being written to: a new one runs the step.
+            shell = shells.Take();
+            shell.Run(script);
+        }
+
+        var id = shell.Pid.ToString(CultureInfo.InvariantCulture) + ":" + (shell.StartTime);
+        running[id] = new Running(shell.Exited);
+        return Task.FromResult(new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath));
     }
 
-    private const string Shell = "/bin/sh";
-
     /// <summary>
-    /// The shell that runs a command (arguments: stdout log, stderr log, exit-code file, working
-    /// folder, pid file): it leaves its pid in a file before anything else, in one small write (so a
-    /// mlpc killed at any moment of the spawn, the child starting anyway, leaves a step the next mlpc
-    /// finds), sends output straight to the log files (so the step outlives a killed mlpc instead of
-    /// dying on a broken pipe) and leaves the exit code in a file (so a restarted mlpc learns how an
-    /// orphan ended). <c>eval</c> runs the command in this shell: no second process per step.
+    /// What a shell runs for an attempt, as one compound command (see <see cref="WarmShell.Run"/>):
+    /// it leaves its pid and token in the attempt's pid file before anything else, in one small
+    /// write (so a mlpc killed at any moment after handing it over leaves a step the next mlpc
+    /// finds), sends output straight to the log files (so the step outlives a killed mlpc instead
+    /// of dying on a broken pipe), leaves the exit code in a file (so a restarted mlpc learns how
+    /// an orphan ended), exports the step's variables and runs the command in this shell with
+    /// <c>eval</c>: no second process per step. Variables are exported after the redirections, so
+    /// a name the shell refuses fails the step with the shell's message in its stderr log.
     /// </summary>
-    private const string Wrapper =
-        "printf '%s\\n' $$ > \"$5\"; __mlp_exit=$3; exec </dev/null >>\"$1\" 2>>\"$2\"; " +
-        "trap 'printf \"%s\" $? > \"$__mlp_exit\"' EXIT; cd -- \"$4\" || exit; set --; eval \"$0\"";
+    private static string Script(ResolvedNode node, string attemptDir)
+    {
+        var script = new StringBuilder(1024);
+        script.Append("{ printf '%s %s\\n' $$ \"$").Append(WarmShells.TokenVariable).Append("\" > ").Append(Quote(Path.Combine(attemptDir, PidFile)))
+            .Append("; __mlp_exit=").Append(Quote(Path.Combine(attemptDir, ExitCodeFile)))
+            .Append("; exec </dev/null >>").Append(Quote(Path.GetFullPath(node.StdoutPath))).Append(" 2>>").Append(Quote(Path.GetFullPath(node.StderrPath)))
+            .Append("; trap 'printf \"%s\" $? > \"$__mlp_exit\"' EXIT");
+        if (node.Env.Count > 0)
+        {
+            script.Append("; export");
+            foreach (var (name, value) in node.Env)
+            {
+                if (!IsShellName(name))
+                {
+                    throw new ArgumentException($"the environment variable name '{name}' cannot be given to a step: a name is letters, digits and '_', not starting with a digit");
+                }
+
+                script.Append(' ').Append(Quote(name + "=" + value));
+            }
+        }
+
+        return script.Append("; cd -- ").Append(Quote(Path.GetFullPath(node.WorkDir))).Append(" || exit; eval ").Append(Quote(node.Command)).Append("\n}\n").ToString();
+    }
+
+    private static string Quote(string text) => RuntimeValues.Quote(text);
+
+    private static bool IsShellName(string name) =>
+        name.Length > 0 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private const string ExitCodeFile = "exit_code";
     private const string PidFile = "pid";
-    private const string SubmissionMarker = "MLP_SUBMISSION";
 
     /// <summary>The folder of an attempt: where its logs, pid and exit code live.</summary>
     private static string AttemptDirectory(string stdoutPath) => Path.GetDirectoryName(Path.GetFullPath(stdoutPath))!;
@@ -102,27 +137,33 @@ public sealed partial class LocalExecutor : IExecutor
         return Task.WhenAny(ended);
     }
 
+    /// <summary>A process this executor started ends when its waiter reaps it; an earlier mlpc's orphan is polled.</summary>
+    public Task? WhenEnded(ExecutionHandle handle) => running.TryGetValue(handle.Id, out var run) ? run.Exited : null;
+
     public Task<ExecutionHandle?> FindSubmissionAsync(ResolvedNode node, CancellationToken cancellationToken)
     {
         var pidPath = Path.Combine(AttemptDirectory(node.StdoutPath), PidFile);
-        if (!File.Exists(pidPath) || !int.TryParse(File.ReadAllText(pidPath).Trim(), CultureInfo.InvariantCulture, out var pid))
+        var fields = File.Exists(pidPath) ? File.ReadAllText(pidPath).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+        if (fields.Length == 0 || !int.TryParse(fields[0], CultureInfo.InvariantCulture, out var pid))
         {
             return Task.FromResult<ExecutionHandle?>(null);
         }
 
-        // A live pid is ours only if it carries our marker: the pid may have been reused.
-        var start = StartTime(pid);
-        var alive = start is not null && ReadsMarker(pid, Path.GetFullPath(node.StdoutPath));
+        // A live pid is ours only if it carries the token it wrote: the pid may have been reused.
+        // (A shell started by a mlpc before warm shells wrote no token and carried its stdout path.)
+        var marker = fields.Length > 1 ? fields[1] : Path.GetFullPath(node.StdoutPath);
+        var start = SessionProcess.StartTime(pid);
+        var alive = start is not null && ReadsMarker(pid, marker);
         var id = pid.ToString(CultureInfo.InvariantCulture) + ":" + (alive ? start : "0");
         return Task.FromResult<ExecutionHandle?>(new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath));
     }
 
-    private static bool ReadsMarker(int pid, string stdoutPath)
+    private static bool ReadsMarker(int pid, string marker)
     {
         try
         {
             var environ = File.ReadAllText($"/proc/{pid}/environ");
-            return environ.Split('\0').Contains(SubmissionMarker + "=" + stdoutPath);
+            return environ.Split('\0').Contains(WarmShells.TokenVariable + "=" + marker);
         }
         catch (IOException)
         {
@@ -244,50 +285,14 @@ public sealed partial class LocalExecutor : IExecutor
         }
 
         running.Clear();
+        shells.Dispose();
         exits.Dispose();
     }
 
     private static int Pid(string id) => int.Parse(id.AsSpan(0, id.IndexOf(':')), CultureInfo.InvariantCulture);
 
     /// <summary>The pid is alive and started when the handle says: the same process, not a reused pid.</summary>
-    private static bool IsOurs(string id) => StartTime(Pid(id)) is { } start && id.EndsWith(":" + start, StringComparison.Ordinal);
-
-    /// <summary>
-    /// Field 22 of /proc/PID/stat: the start time in clock ticks since boot. Read into a stack
-    /// buffer: File.ReadAllText allocated 9 KiB for these 300 bytes, on every step.
-    /// </summary>
-    private static string? StartTime(int pid)
-    {
-        try
-        {
-            using var handle = File.OpenHandle($"/proc/{pid}/stat");
-            Span<byte> buffer = stackalloc byte[1024];
-            ReadOnlySpan<byte> stat = buffer[..RandomAccess.Read(handle, buffer, 0)];
-            // The command name may hold spaces and parentheses: fields are counted after its last ')'.
-            var rest = stat[(stat.LastIndexOf((byte)')') + 2)..];
-            for (var field = 3; field < 22; field++)
-            {
-                var space = rest.IndexOf((byte)' ');
-                if (space < 0)
-                {
-                    return null;
-                }
-
-                rest = rest[(space + 1)..];
-            }
-
-            var end = rest.IndexOf((byte)' ');
-            return Encoding.ASCII.GetString(end < 0 ? rest : rest[..end]);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private static bool IsOurs(string id) => SessionProcess.StartTime(Pid(id)) is { } start && id.EndsWith(":" + start, StringComparison.Ordinal);
 
     private static bool GroupAlive(int pgid) => kill(-pgid, 0) == 0 || kill(pgid, 0) == 0;
 

@@ -34,8 +34,7 @@ public sealed class LocalExecutorTests : ExecutorConformanceTests
         var node = Node("echo started; sleep 30", id: "unrecorded");
         var handle = await Executor.SubmitAsync(node, CancellationToken.None);
 
-        // A restarted mlpc looks long after the start; wait until the command runs (before its
-        // exec the child still carries mlpc's own environment, without the submission marker).
+        // A restarted mlpc looks long after the start; wait until the command runs.
         for (var i = 0; i < 2400 && !(File.Exists(node.StdoutPath) && File.ReadAllText(node.StdoutPath).Contains("started")); i++)
         {
             await Task.Delay(25);
@@ -69,5 +68,32 @@ public sealed class LocalExecutorTests : ExecutorConformanceTests
         }
 
         Assert.Fail("the step did not end");
+    }
+
+    [Fact]
+    public async Task A_pid_reused_by_another_process_is_not_taken_for_the_attempt()
+    {
+        // The attempt's shell is gone and an unrelated process now has its pid.
+        var node = Node("true", id: "reused");
+        Directory.CreateDirectory(Path.GetDirectoryName(node.StdoutPath)!);
+        using var other = System.Diagnostics.Process.Start("sleep", "30");
+        try
+        {
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(node.StdoutPath)!, "pid"), $"{other.Id} 0123456789abcdef01234567\n");
+            var found = await Executor.FindSubmissionAsync(node, CancellationToken.None);
+            Assert.EndsWith(":0", found!.Id);
+            Assert.Equal(ExecutionState.Lost, (await Executor.GetStatusesAsync([found], CancellationToken.None))[0].State);
+        }
+        finally
+        {
+            other.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task A_variable_name_no_shell_can_set_is_refused_at_submission_with_the_name()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => Executor.SubmitAsync(Node("true", new() { ["bad-name"] = "x" }), CancellationToken.None));
+        Assert.Contains("'bad-name'", e.Message);
     }
 }
