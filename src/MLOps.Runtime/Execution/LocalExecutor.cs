@@ -56,7 +56,7 @@ public sealed partial class LocalExecutor : IExecutor
             shell.Run(script);
         }
 
-        var id = shell.Pid.ToString(CultureInfo.InvariantCulture) + ":" + (shell.StartTime);
+        var id = shell.Pid.ToString(CultureInfo.InvariantCulture) + ":" + shell.StartTime;
         running[id] = new Running(shell.Exited);
         return Task.FromResult(new ExecutionHandle(Kind, id, node.NodeInstanceId, node.StdoutPath, node.StderrPath));
     }
@@ -68,8 +68,8 @@ public sealed partial class LocalExecutor : IExecutor
     /// finds), sends output straight to the log files (so the step outlives a killed mlpc instead
     /// of dying on a broken pipe), leaves the exit code in a file (so a restarted mlpc learns how
     /// an orphan ended), exports the step's variables and runs the command in this shell with
-    /// <c>eval</c>: no second process per step. Variables are exported after the redirections, so
-    /// a name the shell refuses fails the step with the shell's message in its stderr log.
+    /// <c>eval</c>: no second process per step. A variable name no shell can set is refused here,
+    /// before a shell is taken: exported, it would stop the shell before the command runs.
     /// </summary>
     private static string Script(ResolvedNode node, string attemptDir)
     {
