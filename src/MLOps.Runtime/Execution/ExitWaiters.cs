@@ -4,7 +4,8 @@ namespace MLOps.Runtime.Execution;
 
 /// <summary>
 /// Learns that local processes ended by blocking a waiter thread in waitpid on each (threads are
-/// kept and reused, so there are as many as processes ever ran at once). A blocked thread costs
+/// kept and reused, so there are as many as processes ever ran at once, the shells waiting for a
+/// step included; see <see cref="WarmShells"/>). A blocked thread costs
 /// no CPU and hears of the exit at once; polling or the thread pool's registered waits would cost
 /// one or the other on every step.
 /// </summary>

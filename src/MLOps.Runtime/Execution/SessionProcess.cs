@@ -140,7 +140,7 @@ public static partial class SessionProcess
 
     /// <summary>
     /// Field 22 of /proc/PID/stat: the start time in clock ticks since boot. Read into a stack
-    /// buffer: File.ReadAllText allocated 9 KiB for these 300 bytes, on every step.
+    /// buffer: File.ReadAllText allocated 9 KiB for these 300 bytes.
     /// </summary>
     public static string? StartTime(int pid)
     {
@@ -190,43 +190,6 @@ public static partial class SessionProcess
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 
-    /// <summary>Writes all of <paramref name="data"/> to a pipe or file descriptor (one write when it fits the pipe's atomic size).</summary>
-    public static unsafe void WriteAll(SafeFileHandle handle, ReadOnlySpan<byte> data)
-    {
-        var addedRef = false;
-        handle.DangerousAddRef(ref addedRef);
-        try
-        {
-            fixed (byte* start = data)
-            {
-                var done = 0;
-                while (done < data.Length)
-                {
-                    var written = write((int)handle.DangerousGetHandle(), start + done, (nuint)(data.Length - done));
-                    if (written < 0)
-                    {
-                        var error = Marshal.GetLastPInvokeError();
-                        if (error == Interrupted)
-                        {
-                            continue;
-                        }
-
-                        throw new IOException($"write failed: errno {error}");
-                    }
-
-                    done += (int)written;
-                }
-            }
-        }
-        finally
-        {
-            if (addedRef)
-            {
-                handle.DangerousRelease();
-            }
-        }
-    }
-
     private static nint Keep(List<nint> strings, string value)
     {
         var native = Marshal.StringToCoTaskMemUTF8(value);
@@ -256,9 +219,6 @@ public static partial class SessionProcess
 
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int pipe2(int* fds, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static unsafe partial nint write(int fd, byte* buffer, nuint count);
 
     [LibraryImport("libc")]
     private static unsafe partial int posix_spawnattr_init(void* attributes);

@@ -157,14 +157,9 @@ internal sealed class WarmShell(int pid, string startTime, string token, SafeFil
     /// </summary>
     public void Run(string script)
     {
-        try
-        {
-            SessionProcess.WriteAll(input, Encoding.UTF8.GetBytes(script));
-        }
-        finally
-        {
-            input.Dispose();
-        }
+        // Unbuffered: the whole script goes to the pipe in one write when it fits (64 KiB here).
+        using var pipe = new FileStream(input, FileAccess.Write, bufferSize: 0);
+        pipe.Write(Encoding.UTF8.GetBytes(script));
     }
 
     /// <summary>An idle shell told to end: it reads end-of-file and exits without running anything.</summary>

@@ -66,9 +66,9 @@ public sealed class WarmShellsTests : IDisposable
         }
 
         var exited = exits.WhenExited(pid);
-        using (write)
+        using (var pipe = new FileStream(write, FileAccess.Write, bufferSize: 0))
         {
-            SessionProcess.WriteAll(write, Encoding.UTF8.GetBytes($"{{ : > '{file}'; echo started; "));
+            pipe.Write(Encoding.UTF8.GetBytes($"{{ : > '{file}'; echo started; "));
         }
 
         Assert.NotEqual(0, await EndedAsync(exited));
